@@ -1,0 +1,199 @@
+"""Client CPU cost of the SDK against raw aiohttp, in one run, alternating.
+
+Both clients talk to the same sink server (``bench/_sink.py``, in its own
+process), so the server's work is not counted: each round measures this
+process's CPU time (user + system) for a fixed number of calls.
+
+- ``create``: ``funcs.events_create_event`` vs ``session.post(url, json=body)``
+  with one reused ``ClientSession``, 50 calls in flight.
+- ``batch``: ``funcs.events_create_event_batch`` of 100 events vs the same
+  post of the same batch; CPU per event.
+- ``import``: ``import honeyhive_async`` and ``funcs`` vs ``import aiohttp``
+  alone, each in a fresh interpreter.
+
+Rounds alternate in ABBA order (raw then SDK, SDK then raw, ...) and the
+medians are compared, so a noisy neighbour slows both sides alike. Run:
+``python bench/bench_client.py [--rounds 7] [--calls 4000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from honeyhive_async import HoneyHiveCore, funcs
+
+HERE = Path(__file__).resolve().parent
+KEY = "bench-key"
+
+EVENT: dict[str, Any] = {
+    "project": "Simple RAG",
+    "source": "playground",
+    "event_name": "Model Completion",
+    "event_type": "model",
+    "session_id": "caf77ace-3417-4da4-944d-f4a0688f3c23",
+    "config": {"model": "gpt-4o", "provider": "openai", "hyperparameters": {"temperature": 0}},
+    "inputs": {
+        "context": "Hello world",
+        "chat_history": [{"role": "user", "content": "What is in the context?"}],
+    },
+    "outputs": {"role": "assistant", "content": "Hello world"},
+    "duration": 999.8,
+    "metadata": {"cost": 0.00008, "prompt_tokens": 35, "completion_tokens": 23},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run_concurrently(call: Callable[[], Awaitable[None]], calls: int, width: int) -> float:
+    """CPU seconds this process spent making *calls* calls, *width* at a time."""
+    per_worker = calls // width
+
+    async def worker() -> None:
+        for _ in range(per_worker):
+            await call()
+
+    start = cpu()
+    await asyncio.gather(*(worker() for _ in range(width)))
+    return cpu() - start
+
+
+async def compare(
+    name: str,
+    raw: Callable[[], Awaitable[None]],
+    sdk: Callable[[], Awaitable[None]],
+    *,
+    rounds: int,
+    calls: int,
+    width: int,
+    per: int,
+) -> dict[str, float]:
+    """Median CPU µs per unit (call, or event when *per* > 1) of each side, and the ratio."""
+    await run_concurrently(raw, width * 4, width)  # warm both connection pools
+    await run_concurrently(sdk, width * 4, width)
+    raw_times, sdk_times = [], []
+    for i in range(rounds):
+        # ABBA order: whichever side runs second in a round pays for the first's garbage.
+        if i % 2 == 0:
+            raw_times.append(await run_concurrently(raw, calls, width))
+            sdk_times.append(await run_concurrently(sdk, calls, width))
+        else:
+            sdk_times.append(await run_concurrently(sdk, calls, width))
+            raw_times.append(await run_concurrently(raw, calls, width))
+    unit = (calls // width) * width * per
+    r = statistics.median(raw_times) / unit * 1e6
+    s = statistics.median(sdk_times) / unit * 1e6
+    print(f"{name:8} raw aiohttp {r:8.1f} µs   honeyhive_async {s:8.1f} µs   ratio {s / r:.3f}")
+    return {"raw_us": r, "sdk_us": s, "ratio": s / r}
+
+
+def import_cost(rounds: int) -> dict[str, float]:
+    """Median child CPU seconds of importing aiohttp vs the SDK, alternating."""
+    code = {
+        "aiohttp": "import aiohttp",
+        "sdk": "import honeyhive_async, honeyhive_async.funcs",
+    }
+    times: dict[str, list[float]] = {"aiohttp": [], "sdk": []}
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+    for _ in range(rounds):
+        for label, stmt in code.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run([sys.executable, "-c", stmt], check=True, env=env)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times[label].append(
+                after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            )
+    a = statistics.median(times["aiohttp"]) * 1000
+    s = statistics.median(times["sdk"]) * 1000
+    print(f"import   aiohttp     {a:8.1f} ms   honeyhive_async {s:8.1f} ms   ratio {s / a:.3f}")
+    return {"aiohttp_ms": a, "sdk_ms": s, "ratio": s / a}
+
+
+async def bench(rounds: int, calls: int) -> dict[str, Any]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    sink = subprocess.Popen(
+        [sys.executable, str(HERE / "_sink.py"), str(port)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert sink.stdout is not None and sink.stdout.readline().strip() == "ready"
+        headers = {"Authorization": f"Bearer {KEY}"}
+        single = {"event": EVENT}
+        batch = {"events": [dict(EVENT, event_name=f"step {i}") for i in range(100)]}
+        async with aiohttp.ClientSession() as session, HoneyHiveCore(
+            bearer_auth=KEY, server_url=url
+        ) as core:
+
+            async def raw_create() -> None:
+                async with session.post(f"{url}/events", json=single, headers=headers) as r:
+                    await r.json()
+
+            async def sdk_create() -> None:
+                (await funcs.events_create_event(core, single)).unwrap()
+
+            async def raw_batch() -> None:
+                async with session.post(f"{url}/events/batch", json=batch, headers=headers) as r:
+                    await r.json()
+
+            async def sdk_batch() -> None:
+                (await funcs.events_create_event_batch(core, batch)).unwrap()
+
+            results = {
+                "create": await compare(
+                    "create", raw_create, sdk_create, rounds=rounds, calls=calls, width=50, per=1
+                ),
+                "batch": await compare(
+                    "batch",
+                    raw_batch,
+                    sdk_batch,
+                    rounds=rounds,
+                    calls=max(calls // 20, 50),
+                    width=10,
+                    per=100,
+                ),
+            }
+    finally:
+        sink.terminate()
+        sink.wait()
+    results["import"] = import_cost(max(rounds * 3, 15))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--calls", type=int, default=4000)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results = asyncio.run(bench(args.rounds, args.calls))
+    print(f"({time.perf_counter() - started:.0f} s)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""``HoneyHiveCore``: the connection, the credentials and the defaults; nothing else.
+
+Operations live in :mod:`honeyhive_async.funcs` and take the core as their
+first argument, so an application creates one core and shares it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import platform
+from collections.abc import Awaitable, Callable, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import aiohttp
+from yarl import URL
+
+from ._config import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryConfig
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from aiohttp.client_middlewares import ClientMiddlewareType
+
+__all__ = ["API_KEY_ENV", "DEFAULT_SERVER_URL", "SERVER_URL_ENV", "HoneyHiveCore"]
+
+DEFAULT_SERVER_URL = "https://api.honeyhive.ai"
+API_KEY_ENV = "HONEYHIVE_API_KEY"
+SERVER_URL_ENV = "HONEYHIVE_SERVER_URL"
+
+USER_AGENT = (
+    f"honeyhive-async/{__version__} "
+    f"python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
+)
+
+BearerAuth = str | Callable[[], Awaitable[str]]
+"""An API key, or an async function returning one (called before every attempt)."""
+
+
+def base_url(server_url: str) -> URL:
+    """*server_url* as a base that paths join onto, keeping any path prefix."""
+    url = URL(server_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"server_url must be an http(s) URL with a host, got {server_url!r}")
+    return url if url.path.endswith("/") else url.with_path(url.path + "/")
+
+
+def check_timeout(timeout: float) -> float:
+    """*timeout* as seconds (``math.inf`` for no limit); ``ValueError`` if it is not usable."""
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
+        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+    return float(timeout)
+
+
+def client_timeout(timeout: float) -> aiohttp.ClientTimeout:
+    """The aiohttp timeout for one attempt of *timeout* seconds."""
+    return aiohttp.ClientTimeout(total=None if math.isinf(timeout) else timeout)
+
+
+def authorization(key: str) -> str:
+    """The ``Authorization`` value for *key*, without doubling a ``Bearer`` prefix."""
+    return key if key[:7].lower() == "bearer " else f"Bearer {key}"
+
+
+class HoneyHiveCore:
+    """The client core: one pooled aiohttp session, the API key, and defaults.
+
+    Keyword-only options:
+
+    - ``bearer_auth``: the API key, or an async function returning it; defaults
+      to the ``HONEYHIVE_API_KEY`` environment variable.
+    - ``server_url``: defaults to ``HONEYHIVE_SERVER_URL`` or
+      ``https://api.honeyhive.ai``; a path prefix in it is kept.
+    - ``retry_config``: the default retry policy (retries are on by default).
+    - ``timeout``: seconds one attempt may take (default 30; ``math.inf`` for none).
+    - ``session``: an aiohttp session to use instead of the core's own; the
+      core never closes a session it was given.
+    - ``middlewares``, ``trace_configs``: handed to the session the core
+      creates, to observe or change requests and responses.
+    - ``sleep``: the coroutine that waits between retries (tests inject one).
+
+    The session is created on first use, inside the running event loop, and
+    closed by ``await core.aclose()`` or by leaving ``async with``.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_auth",
+        "_base",
+        "_closed",
+        "_middlewares",
+        "_owns_session",
+        "_session",
+        "_trace_configs",
+        "_urls",
+        "client_timeout",
+        "retry_config",
+        "sleep",
+        "timeout",
+    )
+
+    def __init__(
+        self,
+        *,
+        bearer_auth: BearerAuth | None = None,
+        server_url: str | None = None,
+        retry_config: RetryConfig | None = None,
+        timeout: float | None = None,
+        session: aiohttp.ClientSession | None = None,
+        middlewares: Sequence[ClientMiddlewareType] = (),
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        key = bearer_auth if bearer_auth is not None else os.environ.get(API_KEY_ENV)
+        if not key:
+            raise ValueError(f"no API key: pass bearer_auth=... or set {API_KEY_ENV}")
+        if retry_config is not None and not isinstance(retry_config, RetryConfig):
+            raise TypeError(f"retry_config must be a RetryConfig, got {retry_config!r}")
+        self._auth: Callable[[], Awaitable[str]] | str = (
+            authorization(key) if isinstance(key, str) else key
+        )
+        self._base = base_url(server_url or os.environ.get(SERVER_URL_ENV) or DEFAULT_SERVER_URL)
+        self.retry_config = retry_config or DEFAULT_RETRY
+        self.timeout = check_timeout(DEFAULT_TIMEOUT if timeout is None else timeout)
+        self.client_timeout = client_timeout(self.timeout)
+        self.sleep = sleep
+        self._session = session
+        self._owns_session = session is None
+        self._middlewares = tuple(middlewares)
+        self._trace_configs = list(trace_configs)
+        self._closed = False
+        self._urls: dict[tuple[URL, str], URL] = {}
+
+    @property
+    def server_url(self) -> str:
+        """The base URL requests go to (with a trailing ``/``)."""
+        return str(self._base)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` has been called."""
+        return self._closed
+
+    def __repr__(self) -> str:
+        return (
+            f"HoneyHiveCore(server_url={self.server_url!r}, timeout={self.timeout!r}, "
+            f"retry_config={self.retry_config!r})"
+        )
+
+    async def __aenter__(self) -> HoneyHiveCore:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the session the core created (not one it was given). Safe to call twice."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session:
+            await session.close()
+
+    def session(self) -> aiohttp.ClientSession:
+        """The pooled session, created on first use inside the running loop."""
+        session = self._session
+        if session is not None:
+            return session
+        if self._closed:
+            raise RuntimeError("this HoneyHiveCore is closed; create a new one")
+        asyncio.get_running_loop()  # fail clearly outside a loop, before aiohttp does
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=100),
+            middlewares=self._middlewares,
+            trace_configs=self._trace_configs or None,
+        )
+        self._session = session
+        return session
+
+    async def authorization(self) -> str:
+        """The ``Authorization`` header value for the next attempt."""
+        auth = self._auth
+        if isinstance(auth, str):
+            return auth
+        key = await auth()
+        if not isinstance(key, str) or not key:
+            raise TypeError("bearer_auth() must return a non-empty str")
+        return authorization(key)
+
+    def url(self, path: str, server_url: str | None = None) -> URL:
+        """The URL of *path* under the core's (or the given) server URL; cached."""
+        base = self._base if server_url is None else base_url(server_url)
+        url = self._urls.get((base, path))
+        if url is None:
+            url = self._urls[(base, path)] = base.join(URL(path))
+        return url
+
+    def secret(self) -> str | None:
+        """The static API key, for scrubbing it out of messages (``None`` for a callable)."""
+        auth = self._auth
+        return auth[7:] if isinstance(auth, str) else None

@@ -1,0 +1,105 @@
+"""``HoneyHive``: the class facade, whose methods return values and raise errors.
+
+It shares the standalone functions' code path: each method is the function
+of the same name in :mod:`honeyhive_async.funcs` with its ``Result``
+unwrapped, as the TypeScript SDK's class does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from types import TracebackType
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import aiohttp
+
+from . import funcs
+from ._config import RetryConfig
+from ._core import BearerAuth, HoneyHiveCore
+from ._result import Result
+
+__all__ = ["Events", "HoneyHive"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _raising(
+    func: Callable[Concatenate[HoneyHiveCore, P], Awaitable[Result[T]]],
+) -> Callable[Concatenate[Events, P], Coroutine[Any, Any, T]]:
+    """A method running *func* on the facade's core that returns the value or raises."""
+
+    async def method(self: Events, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return (await func(self.core, *args, **kwargs)).unwrap()
+
+    method.__name__ = func.__name__.removeprefix("events_")
+    method.__qualname__ = f"Events.{method.__name__}"
+    method.__doc__ = (func.__doc__ or "").replace("``Ok(", "the value (").replace(
+        "Ok(", "("
+    ) + "\n\n    Raises the :mod:`~honeyhive_async.errors` error on failure."
+    return method
+
+
+class Events:
+    """The Events operations, raising instead of returning a ``Result``."""
+
+    __slots__ = ("core",)
+
+    def __init__(self, core: HoneyHiveCore) -> None:
+        self.core = core
+
+    create_event = _raising(funcs.events_create_event)
+    update_event = _raising(funcs.events_update_event)
+    get_events = _raising(funcs.events_get_events)
+    create_model_event = _raising(funcs.events_create_model_event)
+    create_event_batch = _raising(funcs.events_create_event_batch)
+    create_model_event_batch = _raising(funcs.events_create_model_event_batch)
+
+
+class HoneyHive:
+    """The HoneyHive client: ``await hh.events.create_event(request)`` and friends.
+
+    Takes the same options as :class:`HoneyHiveCore` (or an existing
+    ``core=``); close it with ``async with`` or ``await hh.aclose()``.
+    """
+
+    __slots__ = ("core", "events")
+
+    def __init__(
+        self,
+        *,
+        bearer_auth: BearerAuth | None = None,
+        server_url: str | None = None,
+        retry_config: RetryConfig | None = None,
+        timeout: float | None = None,
+        session: aiohttp.ClientSession | None = None,
+        core: HoneyHiveCore | None = None,
+        **options: Any,
+    ) -> None:
+        self.core = core or HoneyHiveCore(
+            bearer_auth=bearer_auth,
+            server_url=server_url,
+            retry_config=retry_config,
+            timeout=timeout,
+            session=session,
+            **options,
+        )
+        self.events = Events(self.core)
+
+    def __repr__(self) -> str:
+        return f"HoneyHive({self.core!r})"
+
+    async def __aenter__(self) -> HoneyHive:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the core's session. Safe to call twice."""
+        await self.core.aclose()

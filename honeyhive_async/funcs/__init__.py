@@ -1,0 +1,21 @@
+"""The standalone operations: ``await funcs.events_create_event(core, request)``.
+
+Each returns a :data:`~honeyhive_async.Result` (``Ok(value)`` or
+``Err(error)``) instead of raising, so calls compose in asyncio pipelines.
+"""
+
+from .events_create_event import events_create_event
+from .events_create_event_batch import events_create_event_batch
+from .events_create_model_event import events_create_model_event
+from .events_create_model_event_batch import events_create_model_event_batch
+from .events_get_events import events_get_events
+from .events_update_event import events_update_event
+
+__all__ = [
+    "events_create_event",
+    "events_create_event_batch",
+    "events_create_model_event",
+    "events_create_model_event_batch",
+    "events_get_events",
+    "events_update_event",
+]

@@ -1,0 +1,54 @@
+"""``createEventBatch``: record many events in one request, optionally in one session.
+
+Events without ``event_id`` get a UUID4 before sending, so a retried batch
+stores each event once. A typed 500 (some events stored, some refused) is
+returned as ``PartialBatchError`` and never retried as a whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import models
+from .._config import RetryConfig
+from .._core import HoneyHiveCore
+from .._pipeline import Operation, execute
+from .._result import Result
+from .._retry import IDEMPOTENT
+
+__all__ = ["OPERATION", "events_create_event_batch"]
+
+OPERATION: Operation[models.CreateEventBatchRequestBody, models.CreateEventBatchResponse] = (
+    Operation(
+        id="createEventBatch",
+        method="POST",
+        path="/events/batch",
+        request_type=models.CreateEventBatchRequestBody,
+        response_type=models.CreateEventBatchResponse,
+        retry=IDEMPOTENT,
+        event_ids_in="events",
+        partial_failure=True,
+    )
+)
+
+
+async def events_create_event_batch(
+    core: HoneyHiveCore,
+    request: models.CreateEventBatchRequestBody | Mapping[str, Any],
+    /,
+    *,
+    retries: RetryConfig | None = None,
+    timeout: float | None = None,
+    server_url: str | None = None,
+) -> Result[models.CreateEventBatchResponse]:
+    """Create a batch of events; ``Ok(CreateEventBatchResponse)`` holds their ids.
+
+    *request* is a :class:`~honeyhive_async.models.CreateEventBatchRequestBody`
+    or a mapping such as ``{"events": [...], "is_single_session": True}``.
+    ``retries``, ``timeout`` (seconds per attempt) and ``server_url``
+    override the core's defaults.
+    """
+    return await execute(
+        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+    )

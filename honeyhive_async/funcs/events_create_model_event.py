@@ -1,0 +1,52 @@
+"""``createModelEvent``: record one LLM call (model, messages, response, usage, cost).
+
+A model event carries no id on the wire, so a failure after the request may
+have reached the server is returned, not retried: only a rate limit (429)
+or a connection that was never made is tried again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import models
+from .._config import RetryConfig
+from .._core import HoneyHiveCore
+from .._pipeline import Operation, execute
+from .._result import Result
+from .._retry import UNSENT_ONLY
+
+__all__ = ["OPERATION", "events_create_model_event"]
+
+OPERATION: Operation[models.CreateModelEventRequestBody, models.CreateModelEventResponse] = (
+    Operation(
+        id="createModelEvent",
+        method="POST",
+        path="/events/model",
+        request_type=models.CreateModelEventRequestBody,
+        response_type=models.CreateModelEventResponse,
+        retry=UNSENT_ONLY,
+    )
+)
+
+
+async def events_create_model_event(
+    core: HoneyHiveCore,
+    request: models.CreateModelEventRequestBody | Mapping[str, Any],
+    /,
+    *,
+    retries: RetryConfig | None = None,
+    timeout: float | None = None,
+    server_url: str | None = None,
+) -> Result[models.CreateModelEventResponse]:
+    """Create one model event; ``Ok(CreateEventResponse)`` holds the new ``event_id``.
+
+    *request* is a :class:`~honeyhive_async.models.CreateModelEventRequestBody`
+    or a mapping such as ``{"model_event": {"project": ..., "model": ...}}``.
+    ``retries``, ``timeout`` (seconds per attempt) and ``server_url``
+    override the core's defaults.
+    """
+    return await execute(
+        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+    )

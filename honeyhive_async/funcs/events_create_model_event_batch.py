@@ -1,0 +1,53 @@
+"""``createModelEventBatch``: record many LLM calls in one request.
+
+Model events carry no ids, so like ``createModelEvent`` a batch is retried
+only where the server cannot have stored it; a typed 500 is returned as
+``PartialBatchError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import models
+from .._config import RetryConfig
+from .._core import HoneyHiveCore
+from .._pipeline import Operation, execute
+from .._result import Result
+from .._retry import UNSENT_ONLY
+
+__all__ = ["OPERATION", "events_create_model_event_batch"]
+
+OPERATION: Operation[
+    models.CreateModelEventBatchRequestBody, models.CreateModelEventBatchResponse
+] = Operation(
+    id="createModelEventBatch",
+    method="POST",
+    path="/events/model/batch",
+    request_type=models.CreateModelEventBatchRequestBody,
+    response_type=models.CreateModelEventBatchResponse,
+    retry=UNSENT_ONLY,
+    partial_failure=True,
+)
+
+
+async def events_create_model_event_batch(
+    core: HoneyHiveCore,
+    request: models.CreateModelEventBatchRequestBody | Mapping[str, Any],
+    /,
+    *,
+    retries: RetryConfig | None = None,
+    timeout: float | None = None,
+    server_url: str | None = None,
+) -> Result[models.CreateModelEventBatchResponse]:
+    """Create a batch of model events; ``Ok(CreateModelEventBatchResponse)`` holds their ids.
+
+    *request* is a
+    :class:`~honeyhive_async.models.CreateModelEventBatchRequestBody` or a
+    mapping such as ``{"model_events": [...]}``. ``retries``, ``timeout``
+    (seconds per attempt) and ``server_url`` override the core's defaults.
+    """
+    return await execute(
+        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+    )
