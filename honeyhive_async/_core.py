@@ -43,7 +43,7 @@ def base_url(server_url: str) -> URL:
     url = URL(server_url)
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(f"server_url must be an http(s) URL with a host, got {server_url!r}")
-    return url if url.path.endswith("/") else url.with_path(url.path + "/")
+    return url.with_path(url.path.rstrip("/") + "/")
 
 
 def check_timeout(timeout: float) -> float:

@@ -21,9 +21,6 @@ from typing import Any, Final, Literal
 import attrs
 
 __all__ = [
-    "EVENT_TYPES",
-    "FILTER_OPERATORS",
-    "FILTER_TYPES",
     "CreateEventBatchRequestBody",
     "CreateEventBatchResponse",
     "CreateEventRequest",
@@ -35,9 +32,12 @@ __all__ = [
     "CreateModelEventRequestBody",
     "CreateModelEventResponse",
     "DateRange",
+    "EVENT_TYPES",
     "Event",
     "EventFilter",
     "EventType",
+    "FILTER_OPERATORS",
+    "FILTER_TYPES",
     "FilterOperator",
     "FilterType",
     "GetEventsRequestBody",
@@ -48,6 +48,7 @@ __all__ = [
     "new_event_id",
     "new_event_ids",
     "wire",
+    "wire_name",
 ]
 
 JSONObject = dict[str, Any]

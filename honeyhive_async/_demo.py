@@ -1,0 +1,178 @@
+"""``python -m honeyhive_async demo``: the reference examples, end to end.
+
+Runs the reference document's six examples through the standalone functions
+as one asyncio pipeline (independent calls concurrently), reads the stored
+events back with filters, and prints what the server kept. With no API key it
+starts the embedded local server, so it works offline; with an API key and a
+server URL it talks to that server instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TextIO
+
+from . import funcs, models
+from ._core import API_KEY_ENV, SERVER_URL_ENV, HoneyHiveCore
+from ._demo_examples import EXAMPLES
+from ._result import Ok, Result
+
+__all__ = ["add_arguments", "run"]
+
+# The projects the examples write to, read back after the run.
+PROJECTS = ("Simple RAG", "New Project")
+COLUMNS = ("project", "event_id", "type", "name", "duration ms", "cost", "feedback")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The demo's options."""
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get(SERVER_URL_ENV),
+        help=f"a HoneyHive server to use instead of the embedded one (default: ${SERVER_URL_ENV}); "
+        f"needs ${API_KEY_ENV} or --api-key",
+    )
+    parser.add_argument("--api-key", default=None, help=f"API key (default: ${API_KEY_ENV})")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the demo; 0 when every step succeeded."""
+    key = args.api_key or os.environ.get(API_KEY_ENV)
+    if key and not args.server_url:
+        print(
+            f"{API_KEY_ENV} is set but no --server-url: using the embedded server "
+            "(pass --server-url https://api.honeyhive.ai to write to HoneyHive).",
+            file=sys.stderr,
+        )
+    remote = (args.server_url, key) if key and args.server_url else None
+    return asyncio.run(_main(remote, sys.stdout))
+
+
+@asynccontextmanager
+async def _target(remote: tuple[str, str] | None, out: TextIO) -> AsyncIterator[HoneyHiveCore]:
+    """A core aimed at the remote server, or at an embedded one started for the run."""
+    if remote is not None:
+        url, key = remote
+        print(f"honeyhive_async demo against {url}\n", file=out)
+        async with HoneyHiveCore(bearer_auth=key, server_url=url) as core:
+            yield core
+        return
+    from .server import LocalServer  # only the embedded case needs the server
+
+    async with LocalServer() as server:
+        print(f"honeyhive_async demo against the embedded server at {server.url}\n", file=out)
+        async with HoneyHiveCore(bearer_auth=server.api_key, server_url=server.url) as core:
+            yield core
+
+
+async def _main(remote: tuple[str, str] | None, out: TextIO) -> int:
+    async with _target(remote, out) as core:
+        failures = await _run_examples(core, out)
+        tables = await asyncio.gather(*(_stored(core, project) for project in PROJECTS))
+    rows = [row for table in tables if table.ok for row in table.value]
+    failures += sum(not table.ok for table in tables)
+    print("\nStored events, read back with getEvents:\n", file=out)
+    print(_table(COLUMNS, rows), file=out)
+    print(
+        f"\n{len(rows)} events; {'all steps succeeded' if not failures else f'{failures} failed'}",
+        file=out,
+    )
+    return 1 if failures else 0
+
+
+async def _run_examples(core: HoneyHiveCore, out: TextIO) -> int:
+    """The six examples: creates concurrently, then the update, then the seed query."""
+    creates = await asyncio.gather(
+        _step(out, "createEvent", funcs.events_create_event(core, EXAMPLES["create_event"])),
+        _step(
+            out,
+            "createModelEvent",
+            funcs.events_create_model_event(core, EXAMPLES["create_model_event"]),
+        ),
+        _step(
+            out,
+            "createEventBatch",
+            funcs.events_create_event_batch(core, EXAMPLES["create_event_batch"]),
+        ),
+        _step(
+            out,
+            "createModelEventBatch",
+            funcs.events_create_model_event_batch(core, EXAMPLES["create_model_event_batch"]),
+        ),
+    )
+    # The update names the event the creates stored, so it waits for them.
+    update = await _step(
+        out, "updateEvent", funcs.events_update_event(core, EXAMPLES["update_event"])
+    )
+    query = await _step(out, "getEvents", funcs.events_get_events(core, EXAMPLES["get_events"]))
+    single, batch = creates[0].value, creates[2].value
+    if single is not None and batch is not None and single.event_id in batch.event_ids:
+        print(
+            f"\n  createEvent and createEventBatch both sent event {single.event_id}:"
+            " the server kept it once, as it keeps a retried create once.",
+            file=out,
+        )
+    return sum(not result.ok for result in (*creates, update, query))
+
+
+async def _step(out: TextIO, name: str, call: Awaitable[Result[Any]]) -> Result[Any]:
+    result = await call
+    print(f"  {name:<22} {'ok ' if result.ok else 'ERR'}  {_describe(result)}", file=out)
+    return result
+
+
+def _describe(result: Result[Any]) -> str:
+    if not result.ok:
+        return str(result.error)
+    value = result.value
+    if isinstance(value, models.CreateEventResponse):
+        return f"event {value.event_id}"
+    if isinstance(value, (models.CreateEventBatchResponse, models.CreateModelEventBatchResponse)):
+        return f"{len(value.event_ids)} event(s): {', '.join(value.event_ids)}"
+    if isinstance(value, models.GetEventsResponse):
+        return f"{value.total_events} matching event(s)"
+    return "done"
+
+
+async def _stored(core: HoneyHiveCore, project: str) -> Result[list[tuple[str, ...]]]:
+    """One project's non-session events, newest first, as table rows."""
+    res = await funcs.events_get_events(
+        core,
+        {
+            "project": project,
+            "filters": [
+                {"field": "event_type", "operator": "is not", "value": "session", "type": "string"}
+            ],
+        },
+    )
+    if not res.ok:
+        return res
+    return Ok([_row(project, event) for event in res.value.events])
+
+
+def _row(project: str, event: models.Event) -> tuple[str, ...]:
+    cost = (event.metadata or {}).get("cost")
+    feedback = ", ".join(f"{k}={v}" for k, v in (event.feedback or {}).items())
+    return (
+        project,
+        (event.event_id or "")[:8],
+        event.event_type or "",
+        event.event_name or "",
+        "" if event.duration is None else f"{event.duration:g}",
+        "" if not isinstance(cost, (int, float)) else f"{cost:.8f}".rstrip("0").rstrip("."),
+        feedback,
+    )
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [header, ["-" * w for w in widths], *rows]
+    return "\n".join(
+        "  " + "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )

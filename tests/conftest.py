@@ -1,0 +1,75 @@
+"""Shared fixtures: a core aimed at a mocked server, and a recorder of retry waits."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aiohttp
+import aioresponses.core as aioresponses_core
+import pytest
+from aioresponses import aioresponses
+
+from honeyhive_async import BackoffStrategy, HoneyHiveCore, RetryConfig
+
+
+class _FinishedUpload:
+    """Stands in for the request writer aiohttp 3.14 hands every response."""
+
+    output_size = 0
+
+
+class _CompatResponse(aiohttp.ClientResponse):
+    """aioresponses 0.7.9 builds responses without aiohttp 3.14's ``stream_writer``.
+
+    Upstream: pnuckowski/aioresponses#289 (no release yet). The mocked
+    response's upload is over before it exists, which this stand-in says.
+    """
+
+    def __init__(self, *args: Any, stream_writer: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, stream_writer=stream_writer or _FinishedUpload(), **kwargs)
+
+
+if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
+    aioresponses_core.ClientResponse = _CompatResponse  # type: ignore[misc]
+
+API_KEY = "hh-test-secret-0123456789"
+SERVER = "http://hh.test"
+
+INSTANT_RETRY = RetryConfig(
+    backoff=BackoffStrategy(initial_interval=0.0, max_interval=0.0, max_elapsed_time=60.0),
+    max_attempts=4,
+)
+
+
+class SleepRecorder:
+    """An injected sleep that records the waits it was asked for and returns at once."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> SleepRecorder:
+    """The waits the core's retries asked for."""
+    return SleepRecorder()
+
+
+@pytest.fixture
+async def core(sleeps: SleepRecorder) -> AsyncIterator[HoneyHiveCore]:
+    """A core aimed at the mocked server, retrying without real waits."""
+    async with HoneyHiveCore(
+        bearer_auth=API_KEY, server_url=SERVER, retry_config=INSTANT_RETRY, sleep=sleeps
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+def mocked() -> Iterator[aioresponses]:
+    """aioresponses: every request the core makes goes to its mocks."""
+    with aioresponses() as m:
+        yield m

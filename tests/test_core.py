@@ -1,0 +1,131 @@
+"""``HoneyHiveCore``: configuration, credentials, and the session's life."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+from honeyhive_async import HoneyHiveCore, RetryConfig, funcs
+from honeyhive_async._core import API_KEY_ENV, SERVER_URL_ENV
+from tests.conftest import API_KEY, SERVER
+
+CREATED = {"event_id": "e-1", "success": True}
+REQUEST = {"project": "p", "filters": []}
+
+
+def test_key_and_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without arguments the key and server URL are read from the environment."""
+    monkeypatch.setenv(API_KEY_ENV, "from-env")
+    monkeypatch.setenv(SERVER_URL_ENV, "http://env.test/prefix")
+    core = HoneyHiveCore()
+    assert "http://env.test/prefix/" == core.server_url
+    assert "from-env" == core.secret()
+
+
+def test_default_server_is_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no server URL anywhere, requests go to the HoneyHive service."""
+    monkeypatch.delenv(SERVER_URL_ENV, raising=False)
+    assert "https://api.honeyhive.ai/" == HoneyHiveCore(bearer_auth="k").server_url
+
+
+def test_missing_key_is_refused_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key at all is a configuration error raised at once, naming the variable."""
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    with pytest.raises(ValueError, match=API_KEY_ENV):
+        HoneyHiveCore()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"server_url": "api.honeyhive.ai"}, "server_url"),
+        ({"server_url": "ftp://x.test"}, "server_url"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": -1.0}, "timeout"),
+        ({"timeout": math.nan}, "timeout"),
+    ],
+)
+def test_bad_configuration_is_refused(kwargs: dict[str, object], message: str) -> None:
+    """An unusable server URL or timeout fails at construction, naming the option."""
+    with pytest.raises(ValueError, match=message):
+        HoneyHiveCore(bearer_auth="k", **kwargs)  # type: ignore[arg-type]
+
+
+def test_retry_config_must_be_a_retry_config() -> None:
+    """A dict in place of a ``RetryConfig`` is a programming error."""
+    with pytest.raises(TypeError, match="RetryConfig"):
+        HoneyHiveCore(bearer_auth="k", retry_config={"strategy": "none"})  # type: ignore[arg-type]
+
+
+def test_repr_shows_configuration_but_not_the_key() -> None:
+    """The repr is useful for debugging and never contains the key."""
+    core = HoneyHiveCore(bearer_auth=API_KEY, server_url=SERVER, timeout=5)
+    text = repr(core)
+    assert "http://hh.test/" in text
+    assert "timeout=5.0" in text
+    assert API_KEY not in text
+
+
+async def test_session_is_created_lazily_and_closed_by_async_with(mocked: aioresponses) -> None:
+    """The pooled session exists from the first call until the block ends."""
+    mocked.post(SERVER + "/events/export", payload={"events": [], "totalEvents": 0}, repeat=True)
+    async with HoneyHiveCore(bearer_auth="k", server_url=SERVER) as core:
+        await funcs.events_get_events(core, REQUEST)
+        session = core.session()
+        await funcs.events_get_events(core, REQUEST)
+        assert session is core.session()
+    assert session.closed
+    assert core.closed
+
+
+async def test_aclose_is_idempotent_and_a_closed_core_refuses_work() -> None:
+    """Closing twice is fine; using a closed core is a clear error."""
+    core = HoneyHiveCore(bearer_auth="k", server_url=SERVER)
+    core.session()
+    await core.aclose()
+    await core.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        core.session()
+
+
+async def test_injected_session_is_used_and_never_closed(mocked: aioresponses) -> None:
+    """A session passed in stays open after the core closes: its owner closes it."""
+    mocked.post(SERVER + "/events/export", payload={"events": [], "totalEvents": 0})
+    async with aiohttp.ClientSession() as session:
+        async with HoneyHiveCore(bearer_auth="k", server_url=SERVER, session=session) as core:
+            assert session is core.session()
+            assert (await funcs.events_get_events(core, REQUEST)).ok
+        assert not session.closed
+
+
+def test_session_needs_a_running_loop() -> None:
+    """Outside a running loop no session is made (aiohttp would bind the wrong loop)."""
+    core = HoneyHiveCore(bearer_auth="k", server_url=SERVER)
+    with pytest.raises(RuntimeError):
+        core.session()
+
+
+def test_cores_work_in_successive_event_loops(mocked: aioresponses) -> None:
+    """One core per ``asyncio.run``: nothing is bound to a loop at import or construction."""
+    mocked.post(SERVER + "/events/export", payload={"events": [], "totalEvents": 0}, repeat=True)
+
+    async def once() -> bool:
+        async with HoneyHiveCore(bearer_auth="k", server_url=SERVER) as core:
+            return (await funcs.events_get_events(core, REQUEST)).ok
+
+    assert [True, True] == [asyncio.run(once()), asyncio.run(once())]
+
+
+async def test_bearer_callable_must_return_a_string(mocked: aioresponses) -> None:
+    """A key provider returning something else is a programming error, raised."""
+
+    async def provider() -> str:
+        return None  # type: ignore[return-value]
+
+    async with HoneyHiveCore(bearer_auth=provider, server_url=SERVER) as core:
+        with pytest.raises(TypeError, match="bearer_auth"):
+            await funcs.events_get_events(core, REQUEST, retries=RetryConfig(strategy="none"))

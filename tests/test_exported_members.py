@@ -1,0 +1,44 @@
+"""``__all__`` of every public module lists exactly its public names, sorted."""
+
+from __future__ import annotations
+
+import __future__
+import inspect
+import types
+import typing
+
+import pytest
+
+import honeyhive_async
+from honeyhive_async import errors, funcs, models
+
+MODULES = [honeyhive_async, funcs, models, errors]
+
+
+def is_own(module: types.ModuleType, name: str, value: object) -> bool:
+    """Whether *name* is the module's own public name rather than an import."""
+    if name.startswith("_") or isinstance(value, (types.ModuleType, __future__._Feature)):
+        return False
+    if getattr(typing, name, None) is value:
+        return False
+    if inspect.isclass(value) or inspect.isfunction(value):
+        return str(value.__module__).startswith("honeyhive_async")
+    return True
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_all_matches_public_names(module: types.ModuleType) -> None:
+    """The module's own public names are exactly ``__all__`` (plus subpackages), sorted."""
+    own = {name for name, value in vars(module).items() if is_own(module, name, value)}
+    subpackages = {"errors", "funcs", "models", "__version__"}
+    assert own == set(module.__all__) - subpackages
+    assert sorted(module.__all__) == list(module.__all__)
+
+
+def test_top_level_api() -> None:
+    """The names other work builds on are importable from the package."""
+    expected = {
+        "BackoffStrategy", "Err", "HoneyHive", "HoneyHiveCore", "Ok", "Result", "RetryConfig",
+        "errors", "funcs", "models", "__version__",
+    }
+    assert expected <= set(honeyhive_async.__all__)

@@ -1,0 +1,75 @@
+"""The ``HoneyHive`` class: the same operations, returning values and raising errors."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from aioresponses import aioresponses
+
+from honeyhive_async import HoneyHive, HoneyHiveCore, errors, funcs
+from tests.conftest import API_KEY, INSTANT_RETRY, SERVER
+
+EVENT = {
+    "project": "p",
+    "source": "dev",
+    "event_name": "n",
+    "event_type": "chain",
+    "config": {},
+    "inputs": {},
+    "duration": 1,
+}
+
+
+async def test_methods_return_values(mocked: aioresponses) -> None:
+    """A successful call returns the value itself."""
+    mocked.post(SERVER + "/events", payload={"event_id": "e-1", "success": True})
+    async with HoneyHive(bearer_auth=API_KEY, server_url=SERVER) as hh:
+        created = await hh.events.create_event({"event": EVENT})
+    assert "e-1" == created.event_id
+    assert hh.core.closed
+
+
+async def test_methods_raise_errors(mocked: aioresponses) -> None:
+    """A failed call raises the error the standalone function would return."""
+    mocked.put(SERVER + "/events", status=404, body='{"error": "no such event"}')
+    async with HoneyHive(bearer_auth=API_KEY, server_url=SERVER, retry_config=INSTANT_RETRY) as hh:
+        with pytest.raises(errors.APIError) as raised:
+            await hh.events.update_event({"event_id": "missing", "duration": 1})
+    assert 404 == raised.value.status_code
+
+
+async def test_validation_errors_raise_before_sending(mocked: aioresponses) -> None:
+    """Bad input raises ``RequestValidationError``; nothing is sent."""
+    async with HoneyHive(bearer_auth=API_KEY, server_url=SERVER) as hh:
+        with pytest.raises(errors.RequestValidationError, match="event.event_type"):
+            await hh.events.create_event({"event": {**EVENT, "event_type": "x"}})
+    assert {} == dict(mocked.requests)
+
+
+def test_every_function_has_a_method_with_its_options() -> None:
+    """Each standalone operation has a facade method of the same name without the prefix."""
+    for name in funcs.__all__:
+        if not name.startswith("events_"):
+            continue
+        method = getattr(HoneyHive(bearer_auth="k").events, name.removeprefix("events_"), None)
+        assert method is not None, name
+        assert method.__doc__ and "Raises" in method.__doc__
+
+
+async def test_shares_a_given_core() -> None:
+    """``HoneyHive(core=...)`` wraps an existing core instead of making one."""
+    core = HoneyHiveCore(bearer_auth="k", server_url=SERVER)
+    hh = HoneyHive(core=core)
+    assert core is hh.core
+    assert "HoneyHive(HoneyHiveCore(" in repr(hh)
+    await hh.aclose()
+    assert core.closed
+
+
+def test_options_mirror_the_core() -> None:
+    """The class takes the core's options."""
+    core_options = set(inspect.signature(HoneyHiveCore).parameters)
+    facade_options = set(inspect.signature(HoneyHive).parameters)
+    assert {"bearer_auth", "server_url", "retry_config", "timeout", "session"} <= facade_options
+    assert {"bearer_auth", "server_url", "retry_config", "timeout", "session"} <= core_options
