@@ -97,6 +97,7 @@ class HoneyHiveCore:
         "client_timeout",
         "retry_config",
         "sleep",
+        "static_headers",
         "timeout",
     )
 
@@ -120,6 +121,8 @@ class HoneyHiveCore:
         self._auth: Callable[[], Awaitable[str]] | str = (
             authorization(key) if isinstance(key, str) else key
         )
+        # With a fixed key every request carries the same headers: build them once.
+        self.static_headers = self.headers(self._auth) if isinstance(self._auth, str) else None
         self._base = base_url(server_url or os.environ.get(SERVER_URL_ENV) or DEFAULT_SERVER_URL)
         self.retry_config = retry_config or DEFAULT_RETRY
         self.timeout = check_timeout(DEFAULT_TIMEOUT if timeout is None else timeout)
@@ -181,6 +184,16 @@ class HoneyHiveCore:
         )
         self._session = session
         return session
+
+    @staticmethod
+    def headers(authorization: str) -> dict[str, str]:
+        """The headers of a request authorized by *authorization*."""
+        return {
+            "Authorization": authorization,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
 
     async def authorization(self) -> str:
         """The ``Authorization`` header value for the next attempt."""

@@ -22,7 +22,7 @@ import aiohttp
 
 from . import _converter
 from ._config import RetryConfig
-from ._core import USER_AGENT, HoneyHiveCore, check_timeout, client_timeout
+from ._core import HoneyHiveCore, check_timeout, client_timeout
 from ._result import Err, Ok, Result
 from ._retry import RetryRule, run_with_retries
 from .errors import (
@@ -35,7 +35,7 @@ from .errors import (
     TransportError,
     _ResponseError,
 )
-from .models import new_event_ids
+from .models import new_event_id, new_event_ids
 
 __all__ = ["Operation", "execute"]
 
@@ -135,12 +135,7 @@ async def execute(
     session = core.session()
 
     async def attempt(number: int) -> Result[Resp]:
-        headers = {
-            "Authorization": await core.authorization(),
-            "Content-Type": _JSON,
-            "Accept": _JSON,
-            "User-Agent": USER_AGENT,
-        }
+        headers = core.static_headers or core.headers(await core.authorization())
         started = time.perf_counter()
         try:
             async with session.request(
@@ -205,7 +200,12 @@ def _assign_event_ids(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
     found = wire.get(key)
     if found is None:
         return ()
-    events = found if isinstance(found, list) else [found]
+    if type(found) is dict:  # one event: the common case, kept cheap
+        event_id = found.get("event_id")
+        if event_id is None:
+            event_id = found["event_id"] = new_event_id()
+        return (event_id,)
+    events: list[dict[str, Any]] = found
     missing = [event for event in events if "event_id" not in event]
     for event, event_id in zip(missing, new_event_ids(len(missing)), strict=True):
         event["event_id"] = event_id
@@ -274,7 +274,7 @@ def _decode(
         content_type = response.content_type
         if content_type == _JSON or content_type.endswith("+json"):
             try:
-                return Ok(structure(json.loads(raw)))
+                return Ok(structure(json.loads(raw.decode())))
             except Exception:  # malformed JSON or shape; described below
                 problem = _shape_problem(raw, op)
         else:

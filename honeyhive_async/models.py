@@ -120,7 +120,8 @@ def new_event_ids(count: int) -> list[str]:
 
 def new_event_id() -> str:
     """A fresh client-side event id (a random UUID4 string), as the SDK assigns to creates."""
-    return new_event_ids(1)[0]
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
 
 
 def _one_of(values: tuple[str, ...]) -> Any:
