@@ -280,13 +280,17 @@ def _raw_encoder(cls: type[Any]) -> Callable[[Any], Any]:
     return _compile_encoder(cls)
 
 
-@functools.cache
 def mapping_encoder(cls: type[Any]) -> Callable[[Any], Any]:
     """A function turning a valid plain mapping for request model *cls* into its wire dict.
 
     It raises :class:`Refused` for anything it does not accept at once; the
     caller then goes the full way (:func:`structurer`, :func:`find_issues`).
     """
+    return _mapping_encoder(cls)
+
+
+@functools.cache
+def _mapping_encoder(cls: type[Any]) -> Callable[[Any], Any]:
     raw = _raw_encoder(cls)
 
     def encode(data: Any) -> Any:

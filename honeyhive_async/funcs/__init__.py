@@ -9,6 +9,7 @@ from .events_create_event_batch import events_create_event_batch
 from .events_create_model_event import events_create_model_event
 from .events_create_model_event_batch import events_create_model_event_batch
 from .events_get_events import events_get_events
+from .events_iter_events import events_get_all_events, events_iter_events
 from .events_update_event import events_update_event
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "events_create_event_batch",
     "events_create_model_event",
     "events_create_model_event_batch",
+    "events_get_all_events",
     "events_get_events",
+    "events_iter_events",
     "events_update_event",
 ]
