@@ -275,9 +275,15 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
     return encode
 
 
-@functools.cache
+_RAW_ENCODERS: dict[type[Any], Callable[[Any], Any]] = {}
+_ENCODERS: dict[type[Any], Callable[[Any], Any]] = {}
+
+
 def _raw_encoder(cls: type[Any]) -> Callable[[Any], Any]:
-    return _compile_encoder(cls)
+    encode = _RAW_ENCODERS.get(cls)
+    if encode is None:
+        encode = _RAW_ENCODERS[cls] = _compile_encoder(cls)
+    return encode
 
 
 def mapping_encoder(cls: type[Any]) -> Callable[[Any], Any]:
@@ -285,20 +291,19 @@ def mapping_encoder(cls: type[Any]) -> Callable[[Any], Any]:
 
     It raises :class:`Refused` for anything it does not accept at once; the
     caller then goes the full way (:func:`structurer`, :func:`find_issues`).
+    Compiled on first use.
     """
-    return _mapping_encoder(cls)
+    encode = _ENCODERS.get(cls)
+    if encode is None:
+        raw = _raw_encoder(cls)
 
+        def encode(data: Any) -> Any:
+            try:
+                return raw(data)
+            except (KeyError, TypeError):  # a missing field, an unhashable literal value
+                raise Refused from None
 
-@functools.cache
-def _mapping_encoder(cls: type[Any]) -> Callable[[Any], Any]:
-    raw = _raw_encoder(cls)
-
-    def encode(data: Any) -> Any:
-        try:
-            return raw(data)
-        except (KeyError, TypeError):  # a missing field, an unhashable literal value
-            raise Refused from None
-
+        _ENCODERS[cls] = encode
     return encode
 
 
