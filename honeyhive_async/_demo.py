@@ -18,30 +18,19 @@ from contextlib import asynccontextmanager
 from typing import Any, TextIO
 
 from . import funcs, models
-from ._core import API_KEY_ENV, SERVER_URL_ENV, HoneyHiveCore
+from ._core import API_KEY_ENV, HoneyHiveCore
 from ._demo_examples import EXAMPLES
 from ._result import Ok, Result
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["run"]
 
 # The projects the examples write to, read back after the run.
 PROJECTS = ("Simple RAG", "New Project")
 COLUMNS = ("project", "event_id", "type", "name", "duration ms", "cost", "feedback")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The demo's options."""
-    parser.add_argument(
-        "--server-url",
-        default=os.environ.get(SERVER_URL_ENV),
-        help=f"a HoneyHive server to use instead of the embedded one (default: ${SERVER_URL_ENV}); "
-        f"needs ${API_KEY_ENV} or --api-key",
-    )
-    parser.add_argument("--api-key", default=None, help=f"API key (default: ${API_KEY_ENV})")
-
-
 def run(args: argparse.Namespace) -> int:
-    """Run the demo; 0 when every step succeeded."""
+    """Run the demo (options ``server_url``, ``api_key``); 0 when every step succeeded."""
     key = args.api_key or os.environ.get(API_KEY_ENV)
     if key and not args.server_url:
         print(

@@ -1,0 +1,310 @@
+"""SQLite storage of events, driven from asyncio through one worker thread.
+
+The connection is created on, used from and closed on a single dedicated
+thread, so SQLite work never blocks the event loop and never needs locks:
+requests queue up on that thread and run one after the other. Every write
+is one transaction committed before its coroutine returns, so whatever the
+server acknowledged is in the database file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+from typing import Any, TypeVar
+
+from ._query import FIELD_KINDS, JSON_FIELDS, EventQuery, project_event
+
+__all__ = ["MERGED_FIELDS", "EventStore"]
+
+_T = TypeVar("_T")
+
+MERGED_FIELDS = ("metadata", "feedback", "metrics", "user_properties", "outputs", "config")
+"""Fields that updateEvent merges key by key into the stored object."""
+
+_COLUMNS = tuple("project" if name == "project_id" else name for name in FIELD_KINDS)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT NOT NULL UNIQUE,
+    project TEXT NOT NULL,
+    source TEXT NOT NULL,
+    event_name TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    parent_id TEXT,
+    children_ids TEXT NOT NULL,
+    config TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    outputs TEXT NOT NULL,
+    error TEXT,
+    start_time NUMERIC NOT NULL,
+    end_time NUMERIC NOT NULL,
+    duration NUMERIC NOT NULL,
+    metadata TEXT NOT NULL,
+    feedback TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    user_properties TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (project, start_time DESC, event_id);
+CREATE INDEX IF NOT EXISTS events_by_type
+    ON events (project, event_type, start_time DESC, event_id);
+CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id);
+CREATE INDEX IF NOT EXISTS events_by_parent ON events (parent_id);
+"""
+_SELECT = "SELECT " + ", ".join(_COLUMNS) + " FROM events"
+_INSERT = (
+    f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+    "ON CONFLICT (event_id) DO NOTHING"
+)
+_ORDER = " ORDER BY start_time DESC, event_id"
+
+
+def _to_row(event: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(json.dumps(event[c]) if c in JSON_FIELDS else event[c] for c in _COLUMNS)
+
+
+def _from_row(row: Sequence[Any]) -> dict[str, Any]:
+    return {
+        name: json.loads(value) if name in JSON_FIELDS else value
+        for name, value in zip(FIELD_KINDS, row, strict=True)
+    }
+
+
+class _Database:
+    """The synchronous half: runs only on the store's worker thread."""
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("PRAGMA busy_timeout = 5000")
+        if path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL in WAL mode: a commit is in the OS before we answer, so it
+            # survives the process being killed; only an OS crash or power loss
+            # can take back the last commits. FULL would fsync every commit.
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA cache_size = -65536")
+        self.conn.executescript(_SCHEMA)
+        self._analyzed_rows = self.count(None)
+        self._unanalyzed = 0
+        if (
+            self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+            is None
+        ):
+            self._analyze()
+
+    def _analyze(self) -> None:
+        # With statistics the planner scans the table for a project that holds
+        # most rows instead of visiting it row by row through an index (3x
+        # faster counts). A full ANALYZE takes ~40 ms per 100k events and runs
+        # each time the table has doubled; sampled statistics misled the planner.
+        self.conn.execute("ANALYZE")
+        self._analyzed_rows = self.count(None)
+        self._unanalyzed = 0
+
+    def _note_inserted(self, rows: int) -> None:
+        self._unanalyzed += rows
+        if self._unanalyzed > max(1000, self._analyzed_rows):
+            self._analyze()
+
+    def _transaction(self, work: Callable[[], _T]) -> _T:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work()
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        return result
+
+    def insert(
+        self, events: Sequence[Mapping[str, Any]], session: Mapping[str, Any] | None
+    ) -> None:
+        """Insert events (ignoring known ids) and upsert a session, in one transaction."""
+        rows = [_to_row(event) for event in events]
+        if not rows and session is None:
+            return
+
+        def work() -> None:
+            self.conn.executemany(_INSERT, rows)
+            if session is not None:
+                self._upsert_session(session)
+
+        self._transaction(work)
+        self._note_inserted(len(rows))
+
+    def _upsert_session(self, session: Mapping[str, Any]) -> None:
+        found = self.conn.execute(
+            "SELECT children_ids FROM events WHERE event_id = ?", (session["event_id"],)
+        ).fetchone()
+        if found is None:
+            self.conn.execute(_INSERT, _to_row(session))
+            return
+        children = json.loads(found[0])
+        children += [c for c in session["children_ids"] if c not in children]
+        self.conn.execute(
+            "UPDATE events SET children_ids = ? WHERE event_id = ?",
+            (json.dumps(children), session["event_id"]),
+        )
+
+    def update(self, event_id: str, changes: Mapping[str, Any]) -> bool:
+        """Merge changes into one event in one transaction; False if it is not stored."""
+
+        def work() -> bool:
+            found = self.conn.execute(
+                f"SELECT {', '.join(MERGED_FIELDS)} FROM events WHERE event_id = ?", (event_id,)
+            ).fetchone()
+            if found is None:
+                return False
+            merged = [
+                json.dumps({**json.loads(stored), **(changes.get(name) or {})})
+                for name, stored in zip(MERGED_FIELDS, found, strict=True)
+            ]
+            sets = [f"{name} = ?" for name in MERGED_FIELDS]
+            if changes.get("duration") is not None:
+                sets.append("duration = ?")
+                merged.append(changes["duration"])
+            self.conn.execute(
+                f"UPDATE events SET {', '.join(sets)} WHERE event_id = ?", (*merged, event_id)
+            )
+            return True
+
+        return self._transaction(work)
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        """One event by id."""
+        row = self.conn.execute(_SELECT + " WHERE event_id = ?", (event_id,)).fetchone()
+        return None if row is None else _from_row(row)
+
+    def count(self, project: str | None) -> int:
+        """Events stored, in one project or in all."""
+        if project is None:
+            row = self.conn.execute("SELECT COUNT(*) FROM events").fetchone()
+        else:
+            row = self.conn.execute("SELECT COUNT(*) FROM events WHERE project = ?", (project,))
+            row = row.fetchone()
+        return int(row[0])
+
+    def query(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
+        """One page of matches and the number of all matches."""
+        # Both statements run back to back on this thread, and no write can
+        # come between them, so the count and the page agree.
+        where = " WHERE " + query.where
+        total = self.conn.execute("SELECT COUNT(*) FROM events" + where, query.params)
+        total_events = int(total.fetchone()[0])
+        rows = self.conn.execute(
+            _SELECT + where + _ORDER + " LIMIT ? OFFSET ?",
+            (*query.params, query.limit, query.offset),
+        ).fetchall()
+        events = [_from_row(row) for row in rows]
+        if query.projections:
+            events = [project_event(event, query.projections) for event in events]
+        return events, total_events
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+class EventStore:
+    """The server's event storage: an SQLite database behind async methods.
+
+    ``path=None`` keeps the database in memory (gone when the store
+    closes); a file path makes it persistent, in WAL mode. Open it with
+    ``await store.open()`` or ``async with store:``; every method runs its
+    SQL on the store's own worker thread. Events are plain dicts with the
+    spec's Event fields (``project_id`` is the project's name).
+    """
+
+    def __init__(self, path: str | None = None) -> None:
+        self._path = path
+        self._executor: ThreadPoolExecutor | None = None
+        self._db: _Database | None = None
+
+    @property
+    def path(self) -> str | None:
+        """The database file, or ``None`` for an in-memory database."""
+        return self._path
+
+    async def _run(self, fn: Callable[..., _T], *args: Any) -> _T:
+        if self._executor is None:
+            raise RuntimeError("the event store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def open(self) -> None:
+        """Create the worker thread, connect and create the schema if needed."""
+        if self._executor is not None:
+            raise RuntimeError("the event store is already open")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="honeyhive-store")
+        try:
+            self._db = await self._run(_Database, self._path or ":memory:")
+        except BaseException:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+            raise
+
+    async def close(self) -> None:
+        """Close the connection and stop the worker thread; a no-op when closed."""
+        executor, db = self._executor, self._db
+        if executor is None:
+            return
+        try:
+            if db is not None:
+                await self._run(db.close)
+        finally:
+            self._executor = self._db = None
+            executor.shutdown(wait=True)
+
+    async def __aenter__(self) -> EventStore:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    def _database(self) -> _Database:
+        if self._db is None:
+            raise RuntimeError("the event store is not open")
+        return self._db
+
+    async def insert(
+        self, events: Sequence[Mapping[str, Any]], *, session: Mapping[str, Any] | None = None
+    ) -> None:
+        """Store events (and a batch's session event) in one transaction.
+
+        An event whose ``event_id`` is already stored is left as it is, so
+        retried creates are harmless; a session that exists gains the new
+        children in its ``children_ids``.
+        """
+        await self._run(self._database().insert, events, session)
+
+    async def update(self, event_id: str, changes: Mapping[str, Any]) -> bool:
+        """Merge ``changes`` into a stored event; ``False`` if there is no such event.
+
+        The objects in :data:`MERGED_FIELDS` are merged key by key (shallow);
+        ``duration`` is replaced.
+        """
+        return await self._run(self._database().update, event_id, changes)
+
+    async def get(self, event_id: str) -> dict[str, Any] | None:
+        """The stored event with this id, or ``None``."""
+        return await self._run(self._database().get, event_id)
+
+    async def count(self, project: str | None = None) -> int:
+        """How many events are stored, in one project or in all."""
+        return await self._run(self._database().count, project)
+
+    async def query(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
+        """One page of the events matching a compiled query, and the number of all matches.
+
+        Newest ``start_time`` first, ties broken by ``event_id``.
+        """
+        return await self._run(self._database().query, query)

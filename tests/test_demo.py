@@ -1,0 +1,73 @@
+"""``python -m honeyhive_async demo``: the reference examples end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+SEED_EVENT = "7f22137a-6911-4ed3-bc36-110f1dde6b66"
+
+
+def demo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HONEYHIVE_")}
+    return subprocess.run(
+        [sys.executable, "-W", "error", "-m", "honeyhive_async", "demo", *args],
+        env={**environment, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_demo_runs_offline_against_the_embedded_server() -> None:
+    """Without a key the demo starts its own server, runs all six examples, shows a table."""
+    done = demo()
+
+    assert 0 == done.returncode, done.stderr
+    out = done.stdout
+    assert "embedded server at http://127.0.0.1:" in out
+    for operation in (
+        "createEvent",
+        "createModelEvent",
+        "createEventBatch",
+        "createModelEventBatch",
+        "updateEvent",
+        "getEvents",
+    ):
+        assert f"  {operation} " in out
+    assert "ERR" not in out
+    assert "rating=5" in out  # the update reached the stored event
+    assert f"both sent event {SEED_EVENT}" in out
+    assert out.rstrip().endswith("3 events; all steps succeeded")
+
+
+def test_demo_uses_a_given_server_and_key() -> None:
+    """With a key and ``--server-url`` the demo talks to that server."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "honeyhive_async", "serve", "--port", "0", "--api-key", "k-1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().rsplit(" ", 1)[-1].strip()
+        done = demo("--server-url", url, env={"HONEYHIVE_API_KEY": "k-1"})
+        wrong = demo("--server-url", url, "--api-key", "wrong")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        assert server.stdout is not None
+        server.stdout.close()
+    assert 0 == done.returncode, done.stderr
+    assert f"demo against {url}" in done.stdout
+    assert 1 == wrong.returncode
+    assert "HTTP 401" in wrong.stdout
+    assert "wrong" not in wrong.stdout
+
+
+def test_key_without_server_url_stays_local() -> None:
+    """A key alone does not send demo data to production by surprise."""
+    done = demo(env={"HONEYHIVE_API_KEY": "real-key"})
+    assert 0 == done.returncode
+    assert "no --server-url: using the embedded server" in done.stderr
