@@ -188,9 +188,12 @@ def _encode(
     event_ids = _assign_event_ids(wire, op.event_ids_in)
     try:
         return _encode_json(wire).encode(), event_ids
-    except (TypeError, ValueError):
-        issues = list(_unencodable(wire, ""))
-        return Err(RequestValidationError(issues, operation_id=op.id))
+    except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, ...
+        try:
+            issues = list(_unencodable(wire, ""))
+        except RecursionError:  # nested deeper than Python recurses
+            issues = []
+        return Err(RequestValidationError(issues or [("", f"not JSON: {exc}")], operation_id=op.id))
 
 
 def _assign_event_ids(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
@@ -212,17 +215,24 @@ def _assign_event_ids(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
     return tuple(event["event_id"] for event in events)
 
 
-def _unencodable(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def _unencodable(
+    value: Any, path: str, outer: frozenset[int] = frozenset()
+) -> Iterator[tuple[str, str]]:
     """Where *value* holds something JSON cannot carry, and what it is."""
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in outer:
+            yield path, "contains itself"
+            return
+        outer = outer | {id(value)}
     if isinstance(value, dict):
         for key, item in value.items():
-            if not isinstance(key, str):
+            if not isinstance(key, (str, int, float, bool, type(None))):
                 yield path, f"object keys must be strings, got {type(key).__name__}"
             else:
-                yield from _unencodable(item, f"{path}.{key}" if path else key)
+                yield from _unencodable(item, f"{path}.{key}" if path else str(key), outer)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _unencodable(item, f"{path}[{index}]")
+            yield from _unencodable(item, f"{path}[{index}]", outer)
     elif isinstance(value, float) and not math.isfinite(value):
         yield path, f"{value} is not a JSON number"
     elif not isinstance(value, (str, int, float, bool, type(None))):

@@ -56,6 +56,9 @@ class HoneyHiveError(Exception):
     def __str__(self) -> str:
         return f"{self.operation_id}: {self.message}" if self.operation_id else self.message
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
 
 class RequestValidationError(HoneyHiveError, ValueError):
     """The request is not valid; nothing was sent.

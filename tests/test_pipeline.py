@@ -40,6 +40,11 @@ MODEL_EVENT = {
     "usage": {},
 }
 CREATED = {"event_id": "e-1", "success": True}
+CYCLE: dict[str, Any] = {}
+CYCLE["self"] = [CYCLE]
+DEEP: dict[str, Any] = {}
+for _ in range(100_000):
+    DEEP = {"d": DEEP}
 BATCH_CREATED = {"event_ids": ["e-1"], "session_id": "s-1", "success": True}
 
 REFUSED = aiohttp.ClientConnectorError(
@@ -565,8 +570,33 @@ async def test_update_event_ignores_the_success_body(
         ),
         ({"event": {**EVENT, "duration": "1"}}, [("event.duration", "expected a number, got str")]),
         ([EVENT], [("", "expected an object (a mapping), got list")]),
+        (
+            {"event": {**EVENT, "inputs": {"v": [1.0, math.inf]}}},
+            [("event.inputs.v[1]", "inf is not a JSON number")],
+        ),
+        (
+            {"event": {**EVENT, "inputs": {("a", "b"): 1, 2: "two"}}},
+            [("event.inputs", "object keys must be strings, got tuple")],
+        ),
+        ({"event": {**EVENT, "inputs": CYCLE}}, [("event.inputs.self[0]", "contains itself")]),
+        (
+            {"event": {**EVENT, "inputs": {"deep": DEEP}}},
+            [("", "not JSON: maximum recursion depth exceeded while encoding a JSON object")],
+        ),
     ],
-    ids=["enum", "null-required", "missing", "nan", "datetime", "string-number", "not-a-mapping"],
+    ids=[
+        "enum",
+        "null-required",
+        "missing",
+        "nan",
+        "datetime",
+        "string-number",
+        "not-a-mapping",
+        "inf-in-list",
+        "tuple-key",
+        "cycle",
+        "too-deep",
+    ],
 )
 async def test_bad_input_names_the_field_and_sends_nothing(
     request_: Any, issues: list[tuple[str, str]], core: HoneyHiveCore, mocked: aioresponses
