@@ -123,9 +123,7 @@ def import_cost(rounds: int) -> dict[str, float]:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([sys.executable, "-c", stmt], check=True, env=env)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            times[label].append(
-                after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-            )
+            times[label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     a = statistics.median(times["aiohttp"]) * 1000
     s = statistics.median(times["sdk"]) * 1000
     print(f"import   aiohttp     {a:8.1f} ms   honeyhive_async {s:8.1f} ms   ratio {s / a:.3f}")
@@ -135,17 +133,19 @@ def import_cost(rounds: int) -> dict[str, float]:
 async def bench(rounds: int, calls: int) -> dict[str, Any]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    sink = subprocess.Popen(
+    sink = subprocess.Popen(  # noqa: ASYNC220 - once, before anything is measured
         [sys.executable, str(HERE / "_sink.py"), str(port)], stdout=subprocess.PIPE, text=True
     )
     try:
-        assert sink.stdout is not None and sink.stdout.readline().strip() == "ready"
+        assert sink.stdout is not None
+        assert sink.stdout.readline().strip() == "ready"
         headers = {"Authorization": f"Bearer {KEY}"}
         single = {"event": EVENT}
         batch = {"events": [dict(EVENT, event_name=f"step {i}") for i in range(100)]}
-        async with aiohttp.ClientSession() as session, HoneyHiveCore(
-            bearer_auth=KEY, server_url=url
-        ) as core:
+        async with (
+            aiohttp.ClientSession() as session,
+            HoneyHiveCore(bearer_auth=KEY, server_url=url) as core,
+        ):
 
             async def raw_create() -> None:
                 async with session.post(f"{url}/events", json=single, headers=headers) as r:

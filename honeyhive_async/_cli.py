@@ -124,12 +124,30 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _add_events_arguments(parser: argparse.ArgumentParser) -> None:
+    from ._events_cli import add_arguments
+
+    add_arguments(parser)
+
+
+def _run_events(args: argparse.Namespace) -> int:
+    from ._events_cli import run
+
+    return run(args)
+
+
 COMMANDS: list[Command] = [
     Command(
         "demo",
         "run the reference examples end to end (against an embedded server without an API key)",
         _add_demo_arguments,
         _run_demo,
+    ),
+    Command(
+        "events",
+        "import events from JSONL, or export a project's events as JSONL",
+        _add_events_arguments,
+        _run_events,
     ),
     Command(
         "serve",

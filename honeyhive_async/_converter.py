@@ -127,6 +127,8 @@ def _list_hook(conv: cattrs.Converter, *, detailed: bool) -> Callable[[Any], Any
             if not isinstance(value, (list, tuple)):
                 raise TypeError(f"expected a list, got {_kind(value)}")
             if not detailed:
+                if item_type is str and all(item.__class__ is str for item in value):
+                    return list(value)  # ids in batch answers: check the lot at once
                 return [item_hook(item, item_type) for item in value]
             out, errors = [], []
             for index, item in enumerate(value):
@@ -234,56 +236,55 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
 
     Straight-line code per field, like cattrs' own generated hooks, but with no
     model object in between. It accepts a strict subset of what the full
-    converter accepts (plain dicts and lists, exact scalar types) and fails
-    on the rest (:class:`Refused`, or a ``KeyError``/``TypeError`` that
-    :func:`mapping_encoder` turns into one).
+    converter accepts (plain dicts and lists, exact scalar types) and raises
+    :class:`Refused` for the rest, a missing field (``KeyError``) or an
+    unhashable enum value (``TypeError``) included.
     """
     attrs.resolve_types(cls)
     names: dict[str, Any] = {"Refused": Refused, "_ALLOWED": {f.name for f in attrs.fields(cls)}}
-    lines = [
-        "def encode(d):",
-        "    if d.__class__ is not dict or not d.keys() <= _ALLOWED:",
-        "        raise Refused",
-        "    out = {}",
+    body = [
+        "if d.__class__ is not dict or not d.keys() <= _ALLOWED:",
+        "    raise Refused",
+        "out = {}",
     ]
     for f in attrs.fields(cls):
         required = f.default is attrs.NOTHING
         tp = f.type if required else _optional_of(f.type)
-        lines.append(f"    v = d[{f.name!r}]" if required else f"    v = d.get({f.name!r})")
-        indent = "    "
+        body.append(f"v = d[{f.name!r}]" if required else f"v = d.get({f.name!r})")
+        indent = ""
         if not required:
-            lines.append("    if v is not None:")
-            indent = "        "
+            body.append("if v is not None:")
+            indent = "    "
         check = _check_expr(tp, "v", names)
         if check is not None:
-            lines += [f"{indent}if not ({check}):", f"{indent}    raise Refused"]
-            lines.append(f"{indent}out[{wire_name(f)!r}] = v")
+            body += [f"{indent}if not ({check}):", f"{indent}    raise Refused"]
+            body.append(f"{indent}out[{wire_name(f)!r}] = v")
         elif get_origin(tp) is list:
-            names[f"_E_{f.name}"] = _raw_encoder(get_args(tp)[0])
-            lines += [
+            names[f"_E_{f.name}"] = mapping_encoder(get_args(tp)[0])
+            body += [
                 f"{indent}if v.__class__ is not list:",
                 f"{indent}    raise Refused",
                 f"{indent}out[{wire_name(f)!r}] = [_E_{f.name}(x) for x in v]",
             ]
         else:
-            names[f"_E_{f.name}"] = _raw_encoder(tp)
-            lines.append(f"{indent}out[{wire_name(f)!r}] = _E_{f.name}(v)")
-    lines.append("    return out")
-    source = "\n".join(lines)
+            names[f"_E_{f.name}"] = mapping_encoder(tp)
+            body.append(f"{indent}out[{wire_name(f)!r}] = _E_{f.name}(v)")
+    body.append("return out")
+    source = "\n".join(
+        [
+            "def encode(d):",
+            "    try:",
+            *(f"        {line}" for line in body),
+            "    except (KeyError, TypeError):",
+            "        raise Refused from None",
+        ]
+    )
     exec(compile(source, f"<honeyhive_async mapping encoder {cls.__name__}>", "exec"), names)
     encode: Callable[[Any], Any] = names["encode"]
     return encode
 
 
-_RAW_ENCODERS: dict[type[Any], Callable[[Any], Any]] = {}
 _ENCODERS: dict[type[Any], Callable[[Any], Any]] = {}
-
-
-def _raw_encoder(cls: type[Any]) -> Callable[[Any], Any]:
-    encode = _RAW_ENCODERS.get(cls)
-    if encode is None:
-        encode = _RAW_ENCODERS[cls] = _compile_encoder(cls)
-    return encode
 
 
 def mapping_encoder(cls: type[Any]) -> Callable[[Any], Any]:
@@ -295,15 +296,7 @@ def mapping_encoder(cls: type[Any]) -> Callable[[Any], Any]:
     """
     encode = _ENCODERS.get(cls)
     if encode is None:
-        raw = _raw_encoder(cls)
-
-        def encode(data: Any) -> Any:
-            try:
-                return raw(data)
-            except (KeyError, TypeError):  # a missing field, an unhashable literal value
-                raise Refused from None
-
-        _ENCODERS[cls] = encode
+        encode = _ENCODERS[cls] = _compile_encoder(cls)
     return encode
 
 

@@ -37,7 +37,7 @@ from .errors import (
 )
 from .models import new_event_id, new_event_ids
 
-__all__ = ["Operation", "execute"]
+__all__ = ["Encoded", "Operation", "encode_json", "execute", "make_json_encoder", "to_json"]
 
 log = logging.getLogger("honeyhive_async")
 
@@ -45,7 +45,61 @@ Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
 _JSON = "application/json"
-_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+_C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+
+
+def make_json_encoder(c_make_encoder: Any = _C_MAKE_ENCODER) -> Callable[[Any], str]:
+    """Compact JSON (UTF-8 text, no NaN) of any value, with json's C encoder made once.
+
+    ``json.dumps`` builds a new encoder per call; on the hot path that costs
+    as much as encoding a small event. Without the C accelerator (PyPy, say)
+    this is the plain ``JSONEncoder``. Reference cycles end in a
+    ``RecursionError`` instead of a ``ValueError``.
+    """
+    plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if c_make_encoder is None:
+        return plain.encode
+    chunks = c_make_encoder(
+        None, plain.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+    return functools.partial(_join_chunks, chunks)
+
+
+def _join_chunks(chunks: Callable[[Any, int], list[str]], value: Any) -> str:
+    return "".join(chunks(value, 0))
+
+
+encode_json = make_json_encoder()
+
+
+def to_json(wire: Any, operation_id: str) -> str:
+    """The JSON text of *wire*, or a ``RequestValidationError`` naming what JSON cannot carry."""
+    try:
+        return encode_json(wire)
+    except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, ...
+        try:
+            issues = list(_unencodable(wire, ""))
+        except RecursionError:  # nested deeper than Python recurses
+            issues = []
+        raise RequestValidationError(
+            issues or [("", f"not JSON: {exc}")], operation_id=operation_id
+        ) from None
+
+
+class Encoded:
+    """A request body that was already validated and encoded, with the event ids it carries.
+
+    For callers that encode events one by one as they arrive (the batcher)
+    and would otherwise pay for validation and JSON encoding twice.
+    """
+
+    __slots__ = ("body", "event_ids")
+
+    def __init__(self, body: bytes, event_ids: tuple[str, ...] = ()) -> None:
+        self.body = body
+        self.event_ids = event_ids
 
 
 class Operation(Generic[Req, Resp]):
@@ -109,7 +163,7 @@ class Operation(Generic[Req, Resp]):
 async def execute(
     core: HoneyHiveCore,
     op: Operation[Req, Resp],
-    request: Req | Mapping[str, Any],
+    request: Req | Mapping[str, Any] | Encoded,
     *,
     retries: RetryConfig | None = None,
     timeout: float | None = None,
@@ -171,9 +225,11 @@ async def execute(
 
 
 def _encode(
-    op: Operation[Req, Resp], request: Req | Mapping[str, Any]
+    op: Operation[Req, Resp], request: Req | Mapping[str, Any] | Encoded
 ) -> tuple[bytes, tuple[str, ...]] | Err[HoneyHiveError]:
     """The JSON body and the event ids it carries, or the validation error."""
+    if type(request) is Encoded:
+        return request.body, request.event_ids
     if type(request) is op.request_type:
         wire = op.unstructure_request(request)
     else:
@@ -187,13 +243,9 @@ def _encode(
                 return Err(RequestValidationError(issues, operation_id=op.id))
     event_ids = _assign_event_ids(wire, op.event_ids_in)
     try:
-        return _encode_json(wire).encode(), event_ids
-    except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, ...
-        try:
-            issues = list(_unencodable(wire, ""))
-        except RecursionError:  # nested deeper than Python recurses
-            issues = []
-        return Err(RequestValidationError(issues or [("", f"not JSON: {exc}")], operation_id=op.id))
+        return to_json(wire, op.id).encode(), event_ids
+    except RequestValidationError as error:
+        return Err(error)
 
 
 def _assign_event_ids(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:

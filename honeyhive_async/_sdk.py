@@ -7,13 +7,14 @@ unwrapped, as the TypeScript SDK's class does.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiohttp
 
-from . import funcs
+from . import funcs, models
+from ._batcher import EventBatcher
 from ._config import RetryConfig
 from ._core import BearerAuth, HoneyHiveCore
 from ._result import Result
@@ -54,6 +55,31 @@ class Events:
     create_model_event = _raising(funcs.events_create_model_event)
     create_event_batch = _raising(funcs.events_create_event_batch)
     create_model_event_batch = _raising(funcs.events_create_model_event_batch)
+    get_all_events = _raising(funcs.events_get_all_events)
+
+    def iter_events(
+        self,
+        request: models.GetEventsRequestBody | Mapping[str, Any],
+        /,
+        *,
+        page_size: int = 1000,
+        retries: RetryConfig | None = None,
+        timeout: float | None = None,
+        server_url: str | None = None,
+    ) -> AsyncIterator[models.Event]:
+        """Every event matching *request*, page after page; raises a failed page's error."""
+        return funcs.events_iter_events(
+            self.core,
+            request,
+            page_size=page_size,
+            retries=retries,
+            timeout=timeout,
+            server_url=server_url,
+        )
+
+    def batcher(self, **options: Any) -> EventBatcher:
+        """An :class:`~honeyhive_async.EventBatcher` on this client's core (same options)."""
+        return EventBatcher(self.core, **options)
 
 
 class HoneyHive:

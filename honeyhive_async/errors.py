@@ -8,8 +8,10 @@ class raises them. The tree::
     ├── APIError                    the server answered with an error status (4xx, 5xx)
     │   └── PartialBatchError       a batch's typed 500: some events stored, some not
     ├── ResponseValidationError     a 2xx answer that is not the documented JSON shape
-    └── TransportError              no usable answer: connection refused, reset, ...
-        └── RequestTimeout          ... or no answer within the timeout
+    ├── TransportError              no usable answer: connection refused, reset, ...
+    │   └── RequestTimeout          ... or no answer within the timeout
+    ├── QueueFullError              EventBatcher.add_nowait: the queue is full, not queued
+    └── BatcherClosedError          EventBatcher: closed, the event was not queued
 
 Every error carries ``operation_id`` (``"createEvent"``, ...) and
 ``request_event_ids``: the event ids the request carried, including the ones
@@ -24,8 +26,10 @@ from typing import Any
 
 __all__ = [
     "APIError",
+    "BatcherClosedError",
     "HoneyHiveError",
     "PartialBatchError",
+    "QueueFullError",
     "RequestTimeout",
     "RequestValidationError",
     "ResponseValidationError",
@@ -161,3 +165,14 @@ class TransportError(HoneyHiveError):
 
 class RequestTimeout(TransportError):
     """No complete answer within the timeout (seconds) the call allowed."""
+
+
+class QueueFullError(HoneyHiveError):
+    """``EventBatcher.add_nowait`` found the queue full; the event was not queued.
+
+    Wait with ``EventBatcher.add`` instead, or make the queue larger.
+    """
+
+
+class BatcherClosedError(HoneyHiveError):
+    """The ``EventBatcher`` was closed; the event was not queued."""

@@ -100,7 +100,9 @@ def wire_name(field: attrs.Attribute[Any]) -> str:
     return str(field.metadata.get(_WIRE, field.name))
 
 
-_VARIANT = "89ab" * 4
+# Byte maps that stamp the UUID version (4) and variant (RFC 4122) bits.
+_VERSION_4 = bytes((b & 0x0F) | 0x40 for b in range(256))
+_VARIANT_RFC = bytes((b & 0x3F) | 0x80 for b in range(256))
 
 
 def new_event_ids(count: int) -> list[str]:
@@ -110,18 +112,24 @@ def new_event_ids(count: int) -> list[str]:
     application nor a forked worker can repeat an id (a repeated id would make
     the server treat a new event as a retry of an old one).
     """
-    h = os.urandom(16 * count).hex()
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = raw[6::16].translate(_VERSION_4)
+    raw[8::16] = raw[8::16].translate(_VARIANT_RFC)
+    h = raw.hex()
     return [
-        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
-        f"{_VARIANT[int(h[i + 16], 16)]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-{h[i + 12 : i + 16]}-"
+        f"{h[i + 16 : i + 20]}-{h[i + 20 : i + 32]}"
         for i in range(0, 32 * count, 32)
     ]
+
+
+_VARIANT_HEX = "89ab" * 4
 
 
 def new_event_id() -> str:
     """A fresh client-side event id (a random UUID4 string), as the SDK assigns to creates."""
     h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT_HEX[int(h[16], 16)]}{h[17:20]}-{h[20:]}"
 
 
 def _one_of(values: tuple[str, ...]) -> Any:

@@ -33,7 +33,11 @@ CASES: list[tuple[type[Any], Any, bool]] = [
     (models.CreateEventRequestBody, {"event": EVENT}, True),
     (models.CreateEventRequestBody, {}, True),
     (models.CreateEventRequestBody, {"event": None}, True),
-    (models.CreateEventRequestBody, {"event": {**EVENT, "children_ids": ["a"], "error": None}}, True),
+    (
+        models.CreateEventRequestBody,
+        {"event": {**EVENT, "children_ids": ["a"], "error": None}},
+        True,
+    ),
     (models.CreateEventRequestBody, {"event": {**EVENT, "start_time": 1714978764301.5}}, True),
     (models.CreateEventRequestBody, {"event": {**EVENT, "event_type": "other"}}, False),
     (models.CreateEventRequestBody, {"event": {**EVENT, "event_type": ["model"]}}, False),
@@ -41,7 +45,11 @@ CASES: list[tuple[type[Any], Any, bool]] = [
     (models.CreateEventRequestBody, {"event": {**EVENT, "children_ids": "a"}}, False),
     (models.CreateEventRequestBody, {"event": {**EVENT, "children_ids": [1]}}, False),
     (models.CreateEventRequestBody, {"event": {**EVENT, "extra": 1}}, False),
-    (models.CreateEventRequestBody, {"event": {k: v for k, v in EVENT.items() if k != "config"}}, False),
+    (
+        models.CreateEventRequestBody,
+        {"event": {k: v for k, v in EVENT.items() if k != "config"}},
+        False,
+    ),
     (models.CreateEventRequestBody, {"event": "not an event"}, False),
     (models.CreateEventRequestBody, [], False),
     (models.UpdateEventRequestBody, {"event_id": "e", "duration": 3}, True),
@@ -141,6 +149,6 @@ def test_event_ids_are_uuid4() -> None:
     """Client-side ids are distinct random UUID4 strings."""
     import uuid
 
-    ids = models.new_event_ids(50) + [models.new_event_id()]
+    ids = [*models.new_event_ids(50), models.new_event_id()]
     assert 51 == len(set(ids))
     assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)

@@ -9,7 +9,9 @@ import pytest
 
 from honeyhive_async import errors
 
-CLASSES = [getattr(errors, name) for name in errors.__all__ if inspect.isclass(getattr(errors, name))]
+CLASSES = [
+    getattr(errors, name) for name in errors.__all__ if inspect.isclass(getattr(errors, name))
+]
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
@@ -38,8 +40,9 @@ def test_message_names_the_operation() -> None:
 
 def test_validation_error_lists_each_issue() -> None:
     """A validation error is a ``ValueError`` too, and its message lists path and problem."""
-    error = errors.RequestValidationError([("event.project", "required field missing"),
-                                           ("", "bad")])
+    error = errors.RequestValidationError(
+        [("event.project", "required field missing"), ("", "bad")]
+    )
     assert isinstance(error, ValueError)
     assert "invalid request: event.project: required field missing; (body): bad" == str(error)
 

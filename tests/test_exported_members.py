@@ -1,8 +1,8 @@
 """``__all__`` of every public module lists exactly its public names, sorted."""
 
 from __future__ import annotations
-
 import __future__
+
 import inspect
 import types
 import typing
@@ -38,7 +38,16 @@ def test_all_matches_public_names(module: types.ModuleType) -> None:
 def test_top_level_api() -> None:
     """The names other work builds on are importable from the package."""
     expected = {
-        "BackoffStrategy", "Err", "HoneyHive", "HoneyHiveCore", "Ok", "Result", "RetryConfig",
-        "errors", "funcs", "models", "__version__",
+        "BackoffStrategy",
+        "Err",
+        "HoneyHive",
+        "HoneyHiveCore",
+        "Ok",
+        "Result",
+        "RetryConfig",
+        "errors",
+        "funcs",
+        "models",
+        "__version__",
     }
     assert expected <= set(honeyhive_async.__all__)

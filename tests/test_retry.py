@@ -75,8 +75,14 @@ def test_wait_prefers_retry_after_capped() -> None:
         (errors.RequestValidationError([("a", "b")]), False, False),
         (
             errors.PartialBatchError(
-                "x", event_ids=[], errors=[], success=False, status_code=500, headers={},
-                body="", content_type="application/json",
+                "x",
+                event_ids=[],
+                errors=[],
+                success=False,
+                status_code=500,
+                headers={},
+                body="",
+                content_type="application/json",
             ),
             False,
             False,
@@ -84,7 +90,9 @@ def test_wait_prefers_retry_after_capped() -> None:
     ],
     ids=lambda v: v if isinstance(v, bool) else type(v).__name__,
 )
-def test_is_retryable_table(error: errors.HoneyHiveError, idempotent: bool, unsent_only: bool) -> None:
+def test_is_retryable_table(
+    error: errors.HoneyHiveError, idempotent: bool, unsent_only: bool
+) -> None:
     """What each rule retries: everything transient, or only what cannot have been stored."""
     config = RetryConfig()
     assert (idempotent, unsent_only) == (
@@ -179,13 +187,19 @@ async def test_cancellation_during_backoff_propagates() -> None:
     async def forever(_: float) -> None:
         await asyncio.Event().wait()
 
+    waiting = asyncio.Event()
+
+    async def forever_after_signal(seconds: float) -> None:
+        waiting.set()
+        await forever(seconds)
+
     script = Script(failures=5)
     task = asyncio.ensure_future(
-        run_with_retries(script.attempt, rule=IDEMPOTENT, config=RetryConfig(), sleep=forever)
+        run_with_retries(
+            script.attempt, rule=IDEMPOTENT, config=RetryConfig(), sleep=forever_after_signal
+        )
     )
-    while not script.numbers:
-        await asyncio.sleep(0)
-    await asyncio.sleep(0)
+    await waiting.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -42,7 +42,7 @@ async def test_methods_raise_errors(mocked: aioresponses) -> None:
 async def test_validation_errors_raise_before_sending(mocked: aioresponses) -> None:
     """Bad input raises ``RequestValidationError``; nothing is sent."""
     async with HoneyHive(bearer_auth=API_KEY, server_url=SERVER) as hh:
-        with pytest.raises(errors.RequestValidationError, match="event.event_type"):
+        with pytest.raises(errors.RequestValidationError, match=r"event\.event_type"):
             await hh.events.create_event({"event": {**EVENT, "event_type": "x"}})
     assert {} == dict(mocked.requests)
 
@@ -50,11 +50,10 @@ async def test_validation_errors_raise_before_sending(mocked: aioresponses) -> N
 def test_every_function_has_a_method_with_its_options() -> None:
     """Each standalone operation has a facade method of the same name without the prefix."""
     for name in funcs.__all__:
-        if not name.startswith("events_"):
-            continue
         method = getattr(HoneyHive(bearer_auth="k").events, name.removeprefix("events_"), None)
         assert method is not None, name
-        assert method.__doc__ and "Raises" in method.__doc__
+        assert method.__doc__
+        assert "raise" in method.__doc__.lower()
 
 
 async def test_shares_a_given_core() -> None:

@@ -2,6 +2,10 @@
 
 Each returns a :data:`~honeyhive_async.Result` (``Ok(value)`` or
 ``Err(error)``) instead of raising, so calls compose in asyncio pipelines.
+The one exception is ``events_iter_events``, an async iterator over every
+page of a query, which raises the error of a page that failed (a short
+read must not pass for the whole); ``events_get_all_events`` collects the
+same pages into a ``Result``.
 """
 
 from .events_create_event import events_create_event

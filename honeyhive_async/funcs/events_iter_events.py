@@ -1,0 +1,121 @@
+"""Every event of a ``getEvents`` query, page after page, not just the first page.
+
+:func:`events_iter_events` yields the events in the server's order and
+raises the page's error if one fails after its retries, so a failure is
+never mistaken for the end. :func:`events_get_all_events` collects them
+into a list and returns the failure as ``Err`` instead.
+
+Paging is by offset: events stored meanwhile *ahead* of the position reached
+(in the server's order, newest ``start_time`` first) shift later pages. For
+a stable read, bound the query with ``date_range`` ``lte`` in the past.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import attrs
+
+from .. import _converter, models
+from .._config import RetryConfig
+from .._core import HoneyHiveCore
+from .._result import Err, Ok, Result
+from ..errors import HoneyHiveError, RequestValidationError
+from .events_get_events import OPERATION, events_get_events
+
+__all__ = ["MAX_PAGE_SIZE", "events_get_all_events", "events_iter_events"]
+
+MAX_PAGE_SIZE = 7500
+"""The largest ``limit`` the service accepts per page."""
+
+
+async def events_iter_events(
+    core: HoneyHiveCore,
+    request: models.GetEventsRequestBody | Mapping[str, Any],
+    /,
+    *,
+    page_size: int = 1000,
+    retries: RetryConfig | None = None,
+    timeout: float | None = None,
+    server_url: str | None = None,
+) -> AsyncIterator[models.Event]:
+    """Yield every event matching *request*, fetching ``page_size`` (at most 7500) per page.
+
+    Starts at ``request.page`` (default 1) and stops once ``totalEvents``
+    events were seen or a page comes back short. *request*'s own ``limit``
+    is replaced by ``page_size``. Raises ``RequestValidationError`` for an
+    invalid request, and the page's :class:`~honeyhive_async.errors.HoneyHiveError`
+    when a page fails after its retries (the events of earlier pages were
+    already yielded). ``retries``, ``timeout`` and ``server_url`` apply to
+    each page's request.
+    """
+    body = _first_page(request, page_size)
+    page_number = body.page or 1
+    seen = (page_number - 1) * page_size
+    while True:
+        result = await events_get_events(
+            core, body, retries=retries, timeout=timeout, server_url=server_url
+        )
+        if not result.ok:
+            raise result.error
+        page = result.value
+        for event in page.events:
+            yield event
+        seen += len(page.events)
+        if len(page.events) < page_size or seen >= page.total_events:
+            return
+        page_number += 1
+        body = attrs.evolve(body, page=page_number)
+
+
+async def events_get_all_events(
+    core: HoneyHiveCore,
+    request: models.GetEventsRequestBody | Mapping[str, Any],
+    /,
+    *,
+    page_size: int = 1000,
+    retries: RetryConfig | None = None,
+    timeout: float | None = None,
+    server_url: str | None = None,
+) -> Result[list[models.Event]]:
+    """Every event matching *request*, all pages; ``Err`` if any page fails.
+
+    The options are those of :func:`events_iter_events`. Holds all events
+    in memory: iterate with :func:`events_iter_events` for large exports.
+    """
+    events = events_iter_events(
+        core, request, page_size=page_size, retries=retries, timeout=timeout, server_url=server_url
+    )
+    try:
+        return Ok([event async for event in events])
+    except HoneyHiveError as error:
+        return Err(error)
+
+
+def _first_page(
+    request: models.GetEventsRequestBody | Mapping[str, Any], page_size: int
+) -> models.GetEventsRequestBody:
+    """*request* as a model whose ``limit`` is *page_size*; or the validation error."""
+    if isinstance(page_size, bool) or not isinstance(page_size, int):
+        raise RequestValidationError(
+            [("page_size", f"expected an integer, got {page_size!r}")], operation_id=OPERATION.id
+        )
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise RequestValidationError(
+            [("page_size", f"must be from 1 to {MAX_PAGE_SIZE}, got {page_size}")],
+            operation_id=OPERATION.id,
+        )
+    if isinstance(request, models.GetEventsRequestBody):
+        body = request
+    else:
+        try:
+            body = OPERATION.structure_request(request)
+        except Exception:  # every refusal is described by find_issues
+            issues = _converter.find_issues(request, models.GetEventsRequestBody)
+            raise RequestValidationError(
+                issues or [("", "invalid")], operation_id=OPERATION.id
+            ) from None
+    if body.page is not None and body.page < 1:
+        raise RequestValidationError([("page", "must be >= 1")], operation_id=OPERATION.id)
+    return attrs.evolve(body, limit=page_size, page=body.page or 1)
