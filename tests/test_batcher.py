@@ -828,8 +828,9 @@ async def test_20000_events_arrive_exactly_once_through_faults() -> None:
         async with EventBatcher(core, max_in_flight=8, close_timeout=60) as batcher:
             ids = {await batcher.add(event(n, project="exactly-once")) for n in range(20_000)}
         srv.set_faults(None)
+        # The 0.5 s timeout is for the faults; reading 7,500 events may take longer.
         stored = await funcs.events_get_all_events(
-            core, {"project": "exactly-once", "filters": []}, page_size=7500
+            core, {"project": "exactly-once", "filters": []}, page_size=7500, timeout=60
         )
         count = await srv.store.count("exactly-once")
 
