@@ -7,13 +7,15 @@ process's CPU time (user + system) for a fixed number of calls.
 - ``create``: ``funcs.events_create_event`` vs ``session.post(url, json=body)``
   with one reused ``ClientSession``, 50 calls in flight.
 - ``batch``: ``funcs.events_create_event_batch`` of 100 events vs the same
-  post of the same batch; CPU per event.
+  post of the same batch; CPU per event. The events carry their ids, so both
+  sides send the same bytes; ``batch+ids`` lets the SDK generate the ids.
 - ``import``: ``import honeyhive_async`` and ``funcs`` vs ``import aiohttp``
   alone, each in a fresh interpreter.
 
-Rounds alternate in ABBA order (raw then SDK, SDK then raw, ...) and the
-medians are compared, so a noisy neighbour slows both sides alike. Run:
-``python bench/bench_client.py [--rounds 7] [--calls 4000]``.
+Rounds alternate in ABBA order (raw then SDK, SDK then raw, ...); the
+figure is the median over rounds of the SDK/raw ratio of each round, so a
+noisy neighbour slows both sides of a round alike. Run:
+``python bench/bench_client.py [--rounds 15] [--calls 2000]``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any
 import aiohttp
 
 from honeyhive_async import HoneyHiveCore, funcs
+from honeyhive_async.models import new_event_id, new_event_ids
 
 HERE = Path(__file__).resolve().parent
 KEY = "bench-key"
@@ -64,8 +67,8 @@ def free_port() -> int:
 
 
 def cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    # CLOCK_PROCESS_CPUTIME_ID: nanoseconds, where getrusage ticks in milliseconds.
+    return time.process_time()
 
 
 async def run_concurrently(call: Callable[[], Awaitable[None]], calls: int, width: int) -> float:
@@ -106,8 +109,11 @@ async def compare(
     unit = (calls // width) * width * per
     r = statistics.median(raw_times) / unit * 1e6
     s = statistics.median(sdk_times) / unit * 1e6
-    print(f"{name:8} raw aiohttp {r:8.1f} µs   honeyhive_async {s:8.1f} µs   ratio {s / r:.3f}")
-    return {"raw_us": r, "sdk_us": s, "ratio": s / r}
+    # Each round's two sides ran back to back: the median of their ratios
+    # cancels slow drifts of the machine better than a ratio of medians.
+    ratio = statistics.median(b / a for a, b in zip(raw_times, sdk_times, strict=True))
+    print(f"{name:9} raw aiohttp {r:8.1f} µs   honeyhive_async {s:8.1f} µs   ratio {ratio:.3f}")
+    return {"raw_us": r, "sdk_us": s, "ratio": ratio}
 
 
 def import_cost(rounds: int) -> dict[str, float]:
@@ -140,8 +146,15 @@ async def bench(rounds: int, calls: int) -> dict[str, Any]:
         assert sink.stdout is not None
         assert sink.stdout.readline().strip() == "ready"
         headers = {"Authorization": f"Bearer {KEY}"}
-        single = {"event": EVENT}
-        batch = {"events": [dict(EVENT, event_name=f"step {i}") for i in range(100)]}
+        # The events carry their ids, so both sides put the same bytes on the wire;
+        # "batch+ids" leaves them out and lets the SDK generate 100 per call.
+        single = {"event": dict(EVENT, event_id=new_event_id())}
+        anonymous = [dict(EVENT, event_name=f"step {i}") for i in range(100)]
+        batch = {
+            "events": [
+                dict(e, event_id=i) for e, i in zip(anonymous, new_event_ids(100), strict=True)
+            ]
+        }
         async with (
             aiohttp.ClientSession() as session,
             HoneyHiveCore(bearer_auth=KEY, server_url=url) as core,
@@ -161,6 +174,9 @@ async def bench(rounds: int, calls: int) -> dict[str, Any]:
             async def sdk_batch() -> None:
                 (await funcs.events_create_event_batch(core, batch)).unwrap()
 
+            async def sdk_batch_ids() -> None:
+                (await funcs.events_create_event_batch(core, {"events": anonymous})).unwrap()
+
             results = {
                 "create": await compare(
                     "create", raw_create, sdk_create, rounds=rounds, calls=calls, width=50, per=1
@@ -170,7 +186,16 @@ async def bench(rounds: int, calls: int) -> dict[str, Any]:
                     raw_batch,
                     sdk_batch,
                     rounds=rounds,
-                    calls=max(calls // 20, 50),
+                    calls=max(calls // 5, 50),
+                    width=10,
+                    per=100,
+                ),
+                "batch+ids": await compare(
+                    "batch+ids",
+                    raw_batch,
+                    sdk_batch_ids,
+                    rounds=rounds,
+                    calls=max(calls // 5, 50),
                     width=10,
                     per=100,
                 ),
@@ -184,8 +209,8 @@ async def bench(rounds: int, calls: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     started = time.perf_counter()

@@ -51,24 +51,30 @@ _C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
 
 
 def make_json_encoder(c_make_encoder: Any = _C_MAKE_ENCODER) -> Callable[[Any], str]:
-    """Compact JSON (UTF-8 text, no NaN) of any value, with json's C encoder made once.
+    """Compact JSON (no NaN) of any value, with json's C encoders made once.
 
     ``json.dumps`` builds a new encoder per call; on the hot path that costs
-    as much as encoding a small event. Without the C accelerator (PyPy, say)
-    this is the plain ``JSONEncoder``. Reference cycles end in a
-    ``RecursionError`` instead of a ``ValueError``.
+    as much as encoding a small event. The ASCII encoder is the fastest, so
+    it goes first; text it had to escape (``\\u``) is encoded again as UTF-8,
+    so non-ASCII text travels as raw UTF-8, as the TypeScript SDK sends it.
+    Without the C accelerator (PyPy, say) this is the plain ``JSONEncoder``.
+    Reference cycles end in a ``RecursionError`` instead of a ``ValueError``.
     """
     plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     if c_make_encoder is None:
         return plain.encode
-    chunks = c_make_encoder(
-        None, plain.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    ascii_chunks, utf8_chunks = (
+        c_make_encoder(None, plain.default, escape, None, ":", ",", False, False, False)
+        for escape in (json.encoder.encode_basestring_ascii, json.encoder.encode_basestring)
     )
-    return functools.partial(_join_chunks, chunks)
 
+    def encode(value: Any) -> str:
+        text = "".join(ascii_chunks(value, 0))
+        if "\\u" in text:
+            return "".join(utf8_chunks(value, 0))
+        return text
 
-def _join_chunks(chunks: Callable[[Any, int], list[str]], value: Any) -> str:
-    return "".join(chunks(value, 0))
+    return encode
 
 
 encode_json = make_json_encoder()

@@ -103,6 +103,8 @@ def wire_name(field: attrs.Attribute[Any]) -> str:
 # Byte maps that stamp the UUID version (4) and variant (RFC 4122) bits.
 _VERSION_4 = bytes((b & 0x0F) | 0x40 for b in range(256))
 _VARIANT_RFC = bytes((b & 0x3F) | 0x80 for b in range(256))
+# Where hex digit i of an id goes in its 8-4-4-4-12 text.
+_LAYOUT = [(i, i + (i >= 8) + (i >= 12) + (i >= 16) + (i >= 20)) for i in range(32)]
 
 
 def new_event_ids(count: int) -> list[str]:
@@ -112,15 +114,19 @@ def new_event_ids(count: int) -> list[str]:
     application nor a forked worker can repeat an id (a repeated id would make
     the server treat a new event as a retry of an old one).
     """
+    if count < 16:
+        return [new_event_id() for _ in range(count)]
     raw = bytearray(os.urandom(16 * count))
     raw[6::16] = raw[6::16].translate(_VERSION_4)
     raw[8::16] = raw[8::16].translate(_VARIANT_RFC)
-    h = raw.hex()
-    return [
-        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-{h[i + 12 : i + 16]}-"
-        f"{h[i + 16 : i + 20]}-{h[i + 20 : i + 32]}"
-        for i in range(0, 32 * count, 32)
-    ]
+    hexed = raw.hex().encode("ascii")
+    # Lay all ids out at once, 37 bytes each (36 and a comma), one strided copy
+    # per hex digit: a batch's ids cost a fraction of formatting each one.
+    out = bytearray(b"-" * (37 * count))
+    for source, target in _LAYOUT:
+        out[target::37] = hexed[source::32]
+    out[36::37] = b"," * count
+    return out[:-1].decode("ascii").split(",")
 
 
 _VARIANT_HEX = "89ab" * 4

@@ -149,6 +149,7 @@ def test_event_ids_are_uuid4() -> None:
     """Client-side ids are distinct random UUID4 strings."""
     import uuid
 
-    ids = [*models.new_event_ids(50), models.new_event_id()]
-    assert 51 == len(set(ids))
+    ids = [*models.new_event_ids(15), *models.new_event_ids(16), *models.new_event_ids(100)]
+    ids.append(models.new_event_id())
+    assert 132 == len(set(ids))
     assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)

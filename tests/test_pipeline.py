@@ -18,6 +18,7 @@ from aioresponses import CallbackResult, aioresponses
 from yarl import URL
 
 from honeyhive_async import HoneyHiveCore, RetryConfig, errors, funcs
+from honeyhive_async._pipeline import encode_json, make_json_encoder
 from honeyhive_async._version import __version__
 from tests.conftest import API_KEY, INSTANT_RETRY, SERVER, SleepRecorder
 
@@ -656,3 +657,20 @@ async def test_token_never_logged_or_shown(
     assert all(API_KEY not in text for text in shown)
     assert "createEvent POST http://hh.test/events -> 503" in caplog.text
     assert "(attempt 2)" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": "plain", "n": [1, 2.5, None, True, False]},
+        {"text": "héllo ✓ 😀 \"q\" / \\ \n\t\u0001"},
+        {"escaped": "a literal \\u0041"},
+        {"big": 9007199254740993, "small": 8e-05, "huge": 1e21},
+    ],
+    ids=["ascii", "unicode", "backslash-u", "numbers"],
+)
+def test_json_encoder_matches_the_standard_one(value: dict[str, Any]) -> None:
+    """The reused C encoder writes what ``json`` writes: compact, non-ASCII as UTF-8."""
+    standard = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    assert standard == encode_json(value)
+    assert standard == make_json_encoder(None)(value)
