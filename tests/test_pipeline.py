@@ -663,7 +663,7 @@ async def test_token_never_logged_or_shown(
     "value",
     [
         {"a": "plain", "n": [1, 2.5, None, True, False]},
-        {"text": "héllo ✓ 😀 \"q\" / \\ \n\t\u0001"},
+        {"text": 'héllo ✓ 😀 "q" / \\ \n\t\u0001'},
         {"escaped": "a literal \\u0041"},
         {"big": 9007199254740993, "small": 8e-05, "huge": 1e21},
     ],
