@@ -53,6 +53,8 @@ def make_event(n: int) -> dict[str, Any]:
         "source": "playground",
         "event_name": f"Model Completion {n}",
         "event_type": "model",
+        # The caller's own id: both sides then send the same bytes.
+        "event_id": f"00000000-0000-4000-8000-{n:012d}",
         "session_id": "caf77ace-3417-4da4-944d-f4a0688f3c23",
         "config": {"model": "gpt-4o", "provider": "openai", "hyperparameters": {"temperature": 0}},
         "inputs": {
@@ -99,7 +101,7 @@ async def raw_round(session: aiohttp.ClientSession, url: str, events: int) -> fl
     async def post() -> None:
         while (batch := await queue.get()) is not None:
             async with session.post(url, json={"events": batch}, headers=headers) as response:
-                await response.read()
+                await response.json()  # as any caller that wants to know what was stored
 
     started = time.perf_counter()
     workers = [asyncio.ensure_future(post()) for _ in range(IN_FLIGHT)]
