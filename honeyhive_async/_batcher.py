@@ -98,7 +98,6 @@ _BATCH: dict[EventKind, tuple[Operation[Any, Any], bytes]] = {
     "event": (EVENT_BATCH, b'{"events":['),
     "model_event": (MODEL_EVENT_BATCH, b'{"model_events":['),
 }
-_MAPPING_ENCODERS: dict[EventKind, Any] = {}
 _ID_POOL = 64
 
 
@@ -236,33 +235,13 @@ def event_kind(event: object) -> EventKind:
 def _prepare(event: AnyEvent, ids: Iterator[str]) -> _Item:
     """Validate *event*, give it an id from *ids*, and measure its encoded size; or refuse it."""
     kind = event_kind(event)
-    wire = _wire(kind, event)
+    wire = _converter.to_wire(event, _MODELS[kind], _OPERATION[kind])
     event_id = None
     if kind == "event":
         event_id = wire.get("event_id")
         if event_id is None:
             event_id = wire["event_id"] = next(ids)
     return _Item(event, wire, kind, event_id, to_json(wire, _OPERATION[kind]).encode())
-
-
-def _wire(kind: EventKind, event: AnyEvent) -> dict[str, Any]:
-    """A new wire dict for *event*: the converter's one-pass check of a dict, else its model."""
-    cls: Any = _MODELS[kind]  # mypy takes attrs classes for unhashable
-    if not isinstance(event, cls):
-        encode = _MAPPING_ENCODERS.get(kind)
-        if encode is None:
-            encode = _MAPPING_ENCODERS[kind] = _converter.mapping_encoder(cls)
-        try:
-            wire: dict[str, Any] = encode(event)
-            return wire
-        except _converter.Refused:
-            try:
-                event = _converter.structurer(cls)(event)
-            except Exception:  # every refusal is described by find_issues
-                issues = _converter.find_issues(event, cls) or [("", "invalid event")]
-                raise RequestValidationError(issues, operation_id=_OPERATION[kind]) from None
-    unstructured: dict[str, Any] = _converter.unstructurer(cls)(event)
-    return unstructured
 
 
 def _fresh_ids() -> Iterator[str]:

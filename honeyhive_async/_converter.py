@@ -37,6 +37,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import models
+from .errors import RequestValidationError
 from .models import wire_name
 
 __all__ = [
@@ -44,7 +45,9 @@ __all__ = [
     "Refused",
     "find_issues",
     "mapping_encoder",
+    "structure_or_refuse",
     "structurer",
+    "to_wire",
     "unstructure",
     "unstructurer",
 ]
@@ -368,3 +371,28 @@ def _describe(exc: BaseException) -> str:
         allowed = literal[literal.find("[") + 1 : literal.rfind("]")]
         return f"must be one of {allowed} (got {value!r})"
     return str(exc) or type(exc).__name__
+
+
+def structure_or_refuse(data: Any, cls: type[T], operation_id: str) -> T:
+    """*data* as a *cls*, or a ``RequestValidationError`` naming every bad field."""
+    try:
+        return structurer(cls)(data)
+    except Exception:  # every refusal is described by find_issues
+        issues = find_issues(data, cls) or [("", "invalid")]
+        raise RequestValidationError(issues, operation_id=operation_id) from None
+
+
+def to_wire(data: Any, cls: type[Any], operation_id: str) -> dict[str, Any]:
+    """The wire dict of *data*, a *cls* model or a mapping with its field names.
+
+    Raises ``RequestValidationError`` naming every bad field. A plain dict
+    takes the compiled one-pass path; anything else goes through cattrs.
+    """
+    if type(data) is not cls:
+        try:
+            wire: dict[str, Any] = mapping_encoder(cls)(data)
+            return wire
+        except Refused:
+            data = structure_or_refuse(data, cls, operation_id)
+    unstructured: dict[str, Any] = unstructurer(cls)(data)
+    return unstructured

@@ -138,23 +138,7 @@ class Operation(Generic[Req, Resp]):
         self.event_ids_in = event_ids_in
         self.partial_failure = partial_failure
 
-    # The codecs are generated on first use, so importing the SDK stays cheap.
-
-    @functools.cached_property
-    def encode_mapping(self) -> Callable[[Any], Any]:
-        """Plain mapping to wire dict, raising ``Refused`` for anything not plainly valid."""
-        return _converter.mapping_encoder(self.request_type)
-
-    @functools.cached_property
-    def structure_request(self) -> Callable[[Any], Req]:
-        """Any mapping to a request model; raises on invalid input."""
-        return _converter.structurer(self.request_type)
-
-    @functools.cached_property
-    def unstructure_request(self) -> Callable[[Any], Any]:
-        """Request model to wire dict."""
-        return _converter.unstructurer(self.request_type)
-
+    # Generated on first use, so that importing the SDK stays cheap.
     @functools.cached_property
     def structure_response(self) -> Callable[[Any], Resp] | None:
         """Decoded JSON to the response model; ``None`` when the body is ignored."""
@@ -236,19 +220,9 @@ def _encode(
     """The JSON body and the event ids it carries, or the validation error."""
     if type(request) is Encoded:
         return request.body, request.event_ids
-    if type(request) is op.request_type:
-        wire = op.unstructure_request(request)
-    else:
-        try:
-            wire = op.encode_mapping(request)
-        except _converter.Refused:
-            try:
-                wire = op.unstructure_request(op.structure_request(request))
-            except Exception:  # any refusal is explained by find_issues below
-                issues = _converter.find_issues(request, op.request_type)
-                return Err(RequestValidationError(issues, operation_id=op.id))
-    event_ids = _assign_event_ids(wire, op.event_ids_in)
     try:
+        wire = _converter.to_wire(request, op.request_type, op.id)
+        event_ids = _assign_event_ids(wire, op.event_ids_in)
         return to_json(wire, op.id).encode(), event_ids
     except RequestValidationError as error:
         return Err(error)

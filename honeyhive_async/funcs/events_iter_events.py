@@ -40,15 +40,12 @@ async def events_iter_events(
     timeout: float | None = None,
     server_url: str | None = None,
 ) -> AsyncIterator[models.Event]:
-    """Yield every event matching *request*, fetching ``page_size`` (at most 7500) per page.
+    """Yield every event matching *request*, ``page_size`` (at most 7500) per request.
 
-    Starts at ``request.page`` (default 1) and stops once ``totalEvents``
-    events were seen or a page comes back short. *request*'s own ``limit``
-    is replaced by ``page_size``. Raises ``RequestValidationError`` for an
-    invalid request, and the page's :class:`~honeyhive_async.errors.HoneyHiveError`
-    when a page fails after its retries (the events of earlier pages were
-    already yielded). ``retries``, ``timeout`` and ``server_url`` apply to
-    each page's request.
+    Starts at ``request.page`` (default 1); stops after ``totalEvents``
+    events or a short page. Raises the ``HoneyHiveError`` of an invalid
+    request or of a page that failed after its retries (earlier pages were
+    already yielded). The options apply to each page's request.
     """
     body = _first_page(request, page_size)
     page_number = body.page or 1
@@ -97,25 +94,14 @@ def _first_page(
     request: models.GetEventsRequestBody | Mapping[str, Any], page_size: int
 ) -> models.GetEventsRequestBody:
     """*request* as a model whose ``limit`` is *page_size*; or the validation error."""
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
-        raise RequestValidationError(
-            [("page_size", f"expected an integer, got {page_size!r}")], operation_id=OPERATION.id
-        )
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise RequestValidationError(
-            [("page_size", f"must be from 1 to {MAX_PAGE_SIZE}, got {page_size}")],
-            operation_id=OPERATION.id,
-        )
-    if isinstance(request, models.GetEventsRequestBody):
-        body = request
-    else:
-        try:
-            body = OPERATION.structure_request(request)
-        except Exception:  # every refusal is described by find_issues
-            issues = _converter.find_issues(request, models.GetEventsRequestBody)
-            raise RequestValidationError(
-                issues or [("", "invalid")], operation_id=OPERATION.id
-            ) from None
+    if type(page_size) is not int or not 1 <= page_size <= MAX_PAGE_SIZE:
+        problem = f"must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
+        raise RequestValidationError([("page_size", problem)], operation_id=OPERATION.id)
+    body = (
+        request
+        if isinstance(request, models.GetEventsRequestBody)
+        else _converter.structure_or_refuse(request, models.GetEventsRequestBody, OPERATION.id)
+    )
     if body.page is not None and body.page < 1:
         raise RequestValidationError([("page", "must be >= 1")], operation_id=OPERATION.id)
     return attrs.evolve(body, limit=page_size, page=body.page or 1)

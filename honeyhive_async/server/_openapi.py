@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from .._version import __version__
+from ..models import EVENT_TYPES, FILTER_OPERATORS, FILTER_TYPES
 
 __all__ = [
     "EVENT_TYPES",
@@ -21,20 +22,6 @@ __all__ = [
     "openapi_document",
 ]
 
-EVENT_TYPES = ("model", "tool", "chain")
-FILTER_OPERATORS = (
-    "is",
-    "is not",
-    "contains",
-    "not contains",
-    "greater than",
-    "less than",
-    "exists",
-    "not exists",
-    "after",
-    "before",
-)
-FILTER_TYPES = ("string", "number", "boolean", "datetime", "id")
 MAX_LIMIT = 7500
 
 Schema = dict[str, Any]
