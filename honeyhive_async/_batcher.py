@@ -105,14 +105,13 @@ _ID_POOL = 64
 class UndeliveredEvent:
     """One event the server did not acknowledge, and why.
 
-    ``event`` is the object given to ``add``; ``wire`` the JSON object that
-    was sent, with the ``event_id`` the batcher assigned (``add(u.wire)`` to
-    a batcher again retries it without risking a duplicate). ``maybe_stored``
+    ``wire`` is the event as it was sent, with the ``event_id`` the batcher
+    assigned (``add(u.wire)`` to a batcher again retries it without risking
+    a duplicate). ``maybe_stored``
     says the server may have stored the event although it did not
     acknowledge it; only for model events does that make a retry unsafe.
     """
 
-    event: AnyEvent
     wire: dict[str, Any]
     kind: EventKind
     event_id: str | None
@@ -167,20 +166,16 @@ class DeliveryReport:
 
 
 class _Item:
-    """One queued event: what the caller gave, its wire form, and its encoded size."""
+    """One queued event, kept as its encoded JSON only.
 
-    __slots__ = ("data", "done", "event", "event_id", "kind", "size", "wire")
+    Holding bytes instead of the caller's objects keeps the queue's memory
+    what its byte bound says, and leaves the garbage collector almost
+    nothing to scan however many events wait.
+    """
 
-    def __init__(
-        self,
-        event: AnyEvent,
-        wire: dict[str, Any],
-        kind: EventKind,
-        event_id: str | None,
-        data: bytes,
-    ) -> None:
-        self.event = event
-        self.wire = wire
+    __slots__ = ("data", "done", "event_id", "kind", "size")
+
+    def __init__(self, kind: EventKind, event_id: str | None, data: bytes) -> None:
         self.kind = kind
         self.event_id = event_id
         self.data = data  # the event's JSON, encoded once: batches are joined from these
@@ -241,7 +236,7 @@ def _prepare(event: AnyEvent, ids: Iterator[str]) -> _Item:
         event_id = wire.get("event_id")
         if event_id is None:
             event_id = wire["event_id"] = next(ids)
-    return _Item(event, wire, kind, event_id, to_json(wire, _OPERATION[kind]).encode())
+    return _Item(kind, event_id, to_json(wire, _OPERATION[kind]).encode())
 
 
 def _fresh_ids() -> Iterator[str]:
@@ -767,8 +762,7 @@ def _message(result: Result[Any]) -> str:
 
 def _undelivered(item: _Item, reason: Reason, message: str, maybe_stored: bool) -> UndeliveredEvent:
     return UndeliveredEvent(
-        event=item.event,
-        wire=item.wire,
+        wire=json.loads(item.data),
         kind=item.kind,
         event_id=item.event_id,
         reason=reason,

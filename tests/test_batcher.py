@@ -876,3 +876,17 @@ async def test_the_local_servers_413_splits_batches() -> None:
     assert report is not None
     expected = (6, 6, [(huge, "rejected")])
     assert expected == (report.sent, count, [(u.event_id, u.reason) for u in report.undelivered])
+
+
+async def test_an_event_changed_after_add_is_sent_as_it_was(
+    api: FakeAPI, hh: HoneyHiveCore
+) -> None:
+    """The batcher keeps the encoded event, not the caller's object."""
+    mine = event(1, inputs={"q": "hi"})
+    async with EventBatcher(hh) as batcher:
+        await batcher.add(mine)
+        mine["event_name"] = "changed afterwards"
+        mine["inputs"]["late"] = True
+    ((_, body, _),) = api.requests
+    (sent,) = items_of(body)
+    assert ("step 1", {"q": "hi"}) == (sent["event_name"], sent["inputs"])
