@@ -72,3 +72,12 @@ def test_options_mirror_the_core() -> None:
     facade_options = set(inspect.signature(HoneyHive).parameters)
     assert {"bearer_auth", "server_url", "retry_config", "timeout", "session"} <= facade_options
     assert {"bearer_auth", "server_url", "retry_config", "timeout", "session"} <= core_options
+
+
+async def test_batcher_shares_the_core() -> None:
+    """``hh.events.batcher()`` makes an EventBatcher on the client's core."""
+    hh = HoneyHive(bearer_auth="k", server_url=SERVER)
+    batcher = hh.events.batcher(max_batch_events=7)
+    assert (hh.core, 7) == (batcher._core, batcher.max_batch_events)
+    await batcher.aclose()
+    await hh.aclose()
