@@ -212,8 +212,3 @@ class HoneyHiveCore:
         if url is None:
             url = self._urls[(base, path)] = base.join(URL(path))
         return url
-
-    def secret(self) -> str | None:
-        """The static API key, for scrubbing it out of messages (``None`` for a callable)."""
-        auth = self._auth
-        return auth[7:] if isinstance(auth, str) else None

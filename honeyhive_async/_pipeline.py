@@ -195,7 +195,8 @@ async def execute(
             outcome: Result[Resp] = Err(_transport_error(op, exc, per_call, event_ids))
             status: object = type(exc).__name__
         else:
-            outcome = _decode(op, response, raw, event_ids, core.secret())
+            # The key this attempt used, to scrub from messages should the server echo it.
+            outcome = _decode(op, response, raw, event_ids, headers["Authorization"][7:])
             status = response.status
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
@@ -305,7 +306,7 @@ def _decode(
     response: aiohttp.ClientResponse,
     raw: bytes,
     event_ids: tuple[str, ...],
-    secret: str | None,
+    secret: str,
 ) -> Result[Resp]:
     """The outcome of one answer: its decoded value, or the error it stands for."""
     status = response.status
@@ -323,7 +324,7 @@ def _decode(
             problem = f"expected a JSON body, got content type {content_type!r}"
         return Err(_response_error(ResponseValidationError, op, response, raw, problem, event_ids))
     message = APIError.describe(status, response.reason or "", _text(response, raw))
-    if secret and secret in message:
+    if len(secret) >= 8 and secret in message:  # shorter is no real key, and would mangle text
         message = message.replace(secret, "***")
     if op.partial_failure and status == 500:
         partial = _partial_body(raw)

@@ -23,7 +23,8 @@ def test_key_and_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv(SERVER_URL_ENV, "http://env.test/prefix")
     core = HoneyHiveCore()
     assert "http://env.test/prefix/" == core.server_url
-    assert "from-env" == core.secret()
+    assert core.static_headers is not None
+    assert "Bearer from-env" == core.static_headers["Authorization"]
 
 
 def test_default_server_is_production(monkeypatch: pytest.MonkeyPatch) -> None:

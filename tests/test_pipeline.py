@@ -674,3 +674,23 @@ def test_json_encoder_matches_the_standard_one(value: dict[str, Any]) -> None:
     standard = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     assert standard == encode_json(value)
     assert standard == make_json_encoder(None)(value)
+
+
+async def test_key_from_a_provider_is_scrubbed_too(mocked: aioresponses) -> None:
+    """A key from an async provider never shows in an error message either."""
+
+    async def provider() -> str:
+        return "rotating-secret-42"
+
+    answer(
+        mocked,
+        funcs.events_get_events,
+        "/events/export",
+        status=403,
+        body="forbidden for rotating-secret-42",
+    )
+    async with HoneyHiveCore(bearer_auth=provider, server_url=SERVER) as core:
+        res = await funcs.events_get_events(core, {"project": "p", "filters": []})
+    assert isinstance(res.error, errors.APIError)
+    assert "rotating-secret-42" not in str(res.error)
+    assert "forbidden for ***" in str(res.error)
