@@ -53,7 +53,7 @@ def test_demo_uses_a_given_server_and_key() -> None:
         assert server.stdout is not None
         url = server.stdout.readline().rsplit(" ", 1)[-1].strip()
         done = demo("--server-url", url, env={"HONEYHIVE_API_KEY": "k-1"})
-        wrong = demo("--server-url", url, "--api-key", "wrong")
+        wrong = demo("--server-url", url, "--api-key", "not-the-key-1234")
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -63,7 +63,7 @@ def test_demo_uses_a_given_server_and_key() -> None:
     assert f"demo against {url}" in done.stdout
     assert 1 == wrong.returncode
     assert "HTTP 401" in wrong.stdout
-    assert "wrong" not in wrong.stdout
+    assert "not-the-key-1234" not in wrong.stdout
 
 
 def test_key_without_server_url_stays_local() -> None:

@@ -246,12 +246,12 @@ async def test_list_index_in_a_filter_path(live: HoneyHiveCore) -> None:
 
 async def test_wrong_key_is_401(server: LocalServer) -> None:
     """A wrong key is an ``APIError`` 401 with the server's JSON body, not retried."""
-    async with HoneyHiveCore(bearer_auth="wrong", server_url=server.url) as core:
+    async with HoneyHiveCore(bearer_auth="not-the-key-1234", server_url=server.url) as core:
         res = await funcs.events_get_events(core, {"project": PROJECT, "filters": []})
     assert isinstance(res.error, errors.APIError)
     assert 401 == res.error.status_code
     assert "application/json" == res.error.content_type
-    assert "wrong" not in str(res.error)
+    assert "not-the-key-1234" not in str(res.error)
 
 
 async def test_unknown_event_update_is_404(live: HoneyHiveCore) -> None:
