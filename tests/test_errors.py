@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import types
 
 import pytest
 
 from honeyhive_async import errors
 
 CLASSES = [
-    getattr(errors, name) for name in errors.__all__ if inspect.isclass(getattr(errors, name))
+    value
+    for value in (getattr(errors, name) for name in errors.__all__)
+    # On Python 3.10 an alias such as tuple[str, str] passes isclass too.
+    if inspect.isclass(value) and not isinstance(value, types.GenericAlias)
 ]
 
 

@@ -21,7 +21,8 @@ def is_own(module: types.ModuleType, name: str, value: object) -> bool:
         return False
     if getattr(typing, name, None) is value:
         return False
-    if inspect.isclass(value) or inspect.isfunction(value):
+    is_alias = isinstance(value, types.GenericAlias)  # a class to inspect on Python 3.10
+    if (inspect.isclass(value) and not is_alias) or inspect.isfunction(value):
         return str(value.__module__).startswith("honeyhive_async")
     return True
 
