@@ -24,7 +24,6 @@ import contextlib
 import io
 import json
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from _common import free_port, make_event
 
 from honeyhive_async import HoneyHiveCore, funcs
 from honeyhive_async._batcher import EventBatcher
@@ -44,34 +44,6 @@ HERE = Path(__file__).resolve().parent
 KEY = "bench-key"
 BATCH = 100
 IN_FLIGHT = 4
-
-
-def make_event(n: int) -> dict[str, Any]:
-    """A realistic model-call event (about 500 bytes of JSON)."""
-    return {
-        "project": "Simple RAG",
-        "source": "playground",
-        "event_name": f"Model Completion {n}",
-        "event_type": "model",
-        # The caller's own id: both sides then send the same bytes.
-        "event_id": f"00000000-0000-4000-8000-{n:012d}",
-        "session_id": "caf77ace-3417-4da4-944d-f4a0688f3c23",
-        "config": {"model": "gpt-4o", "provider": "openai", "hyperparameters": {"temperature": 0}},
-        "inputs": {
-            "context": "Hello world",
-            "chat_history": [{"role": "user", "content": "What is in the context?"}],
-        },
-        "outputs": {"role": "assistant", "content": "Hello world"},
-        "duration": 999.8,
-        "metadata": {"cost": 0.00008, "prompt_tokens": 35, "completion_tokens": 23},
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager

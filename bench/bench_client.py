@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,35 +34,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from _common import free_port, make_event
 
 from honeyhive_async import HoneyHiveCore, funcs
-from honeyhive_async.models import new_event_id, new_event_ids
 
 HERE = Path(__file__).resolve().parent
 KEY = "bench-key"
-
-EVENT: dict[str, Any] = {
-    "project": "Simple RAG",
-    "source": "playground",
-    "event_name": "Model Completion",
-    "event_type": "model",
-    "session_id": "caf77ace-3417-4da4-944d-f4a0688f3c23",
-    "config": {"model": "gpt-4o", "provider": "openai", "hyperparameters": {"temperature": 0}},
-    "inputs": {
-        "context": "Hello world",
-        "chat_history": [{"role": "user", "content": "What is in the context?"}],
-    },
-    "outputs": {"role": "assistant", "content": "Hello world"},
-    "duration": 999.8,
-    "metadata": {"cost": 0.00008, "prompt_tokens": 35, "completion_tokens": 23},
-}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def cpu() -> float:
@@ -148,13 +124,9 @@ async def bench(rounds: int, calls: int) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {KEY}"}
         # The events carry their ids, so both sides put the same bytes on the wire;
         # "batch+ids" leaves them out and lets the SDK generate 100 per call.
-        single = {"event": dict(EVENT, event_id=new_event_id())}
-        anonymous = [dict(EVENT, event_name=f"step {i}") for i in range(100)]
-        batch = {
-            "events": [
-                dict(e, event_id=i) for e, i in zip(anonymous, new_event_ids(100), strict=True)
-            ]
-        }
+        single = {"event": make_event()}
+        batch = {"events": [make_event(i) for i in range(100)]}
+        anonymous = [make_event(i, with_id=False) for i in range(100)]
         async with (
             aiohttp.ClientSession() as session,
             HoneyHiveCore(bearer_auth=KEY, server_url=url) as core,

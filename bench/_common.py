@@ -1,0 +1,40 @@
+"""What the client benchmarks share: the event they send, and a free port."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+
+def make_event(n: int = 0, *, with_id: bool = True) -> dict[str, Any]:
+    """A realistic model-call event (about 500 bytes of JSON), built afresh each call.
+
+    With ``with_id`` it carries its own ``event_id`` (distinct per *n*), so
+    the SDK and raw aiohttp send the same bytes.
+    """
+    event: dict[str, Any] = {
+        "project": "Simple RAG",
+        "source": "playground",
+        "event_name": f"Model Completion {n}",
+        "event_type": "model",
+        "session_id": "caf77ace-3417-4da4-944d-f4a0688f3c23",
+        "config": {"model": "gpt-4o", "provider": "openai", "hyperparameters": {"temperature": 0}},
+        "inputs": {
+            "context": "Hello world",
+            "chat_history": [{"role": "user", "content": "What is in the context?"}],
+        },
+        "outputs": {"role": "assistant", "content": "Hello world"},
+        "duration": 999.8,
+        "metadata": {"cost": 0.00008, "prompt_tokens": 35, "completion_tokens": 23},
+    }
+    if with_id:
+        event["event_id"] = f"00000000-0000-4000-8000-{n:012d}"
+    return event
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
