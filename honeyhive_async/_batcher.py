@@ -34,12 +34,12 @@ import re
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from types import TracebackType
 from typing import Any, Literal, overload
 
 import attrs
 
 from . import _converter, models
+from ._closing import AsyncClosing
 from ._config import RetryConfig
 from ._core import HoneyHiveCore, check_timeout
 from ._pipeline import Encoded, Operation, execute, to_json
@@ -257,7 +257,7 @@ def _seconds(name: str, value: object) -> float:
     return float(value)
 
 
-class EventBatcher:
+class EventBatcher(AsyncClosing):
     """Queue events with ``await add(event)``; they are sent in batches in the background.
 
     Use it as ``async with EventBatcher(core) as batcher:``; leaving the block
@@ -371,17 +371,6 @@ class EventBatcher:
     def closed(self) -> bool:
         """Whether :meth:`aclose` was called (``add`` refuses from then on)."""
         return self._closed
-
-    async def __aenter__(self) -> EventBatcher:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True) and self._queued:

@@ -11,12 +11,12 @@ import math
 import os
 import platform
 from collections.abc import Awaitable, Callable, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import aiohttp
 from yarl import URL
 
+from ._closing import AsyncClosing
 from ._config import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryConfig
 from ._version import __version__
 
@@ -63,7 +63,7 @@ def authorization(key: str) -> str:
     return key if key[:7].lower() == "bearer " else f"Bearer {key}"
 
 
-class HoneyHiveCore:
+class HoneyHiveCore(AsyncClosing):
     """The client core: one pooled aiohttp session, the API key, and defaults.
 
     Keyword-only options:
@@ -150,17 +150,6 @@ class HoneyHiveCore:
             f"HoneyHiveCore(server_url={self.server_url!r}, timeout={self.timeout!r}, "
             f"retry_config={self.retry_config!r})"
         )
-
-    async def __aenter__(self) -> HoneyHiveCore:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the session the core created (not one it was given). Safe to call twice."""

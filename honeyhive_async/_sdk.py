@@ -8,13 +8,13 @@ unwrapped, as the TypeScript SDK's class does.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
-from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiohttp
 
 from . import funcs, models
 from ._batcher import EventBatcher
+from ._closing import AsyncClosing
 from ._config import RetryConfig
 from ._core import BearerAuth, HoneyHiveCore
 from ._result import Result
@@ -82,7 +82,7 @@ class Events:
         return EventBatcher(self.core, **options)
 
 
-class HoneyHive:
+class HoneyHive(AsyncClosing):
     """The HoneyHive client: ``await hh.events.create_event(request)`` and friends.
 
     Takes the same options as :class:`HoneyHiveCore` (or an existing
@@ -114,17 +114,6 @@ class HoneyHive:
 
     def __repr__(self) -> str:
         return f"HoneyHive({self.core!r})"
-
-    async def __aenter__(self) -> HoneyHive:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the core's session. Safe to call twice."""
