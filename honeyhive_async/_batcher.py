@@ -75,8 +75,9 @@ log = logging.getLogger("honeyhive_async")
 
 EventKind = Literal["event", "model_event"]
 """``event``: a create-event request (``createEventBatch``); ``model_event``: an LLM call."""
-Reason = Literal["rejected", "gave_up", "pending"]
-"""Why an event was not delivered: the server refused it, retries ran out, or time ran out."""
+Reason = Literal["rejected", "gave_up", "pending", "dropped"]
+"""Why an event was not delivered: the server (or a tracing processor) refused it, retries
+ran out, time ran out, or tracing found the queue full (tracing never waits)."""
 AnyEvent = models.CreateEventRequest | models.CreateModelEvent | Mapping[str, Any]
 """What :meth:`EventBatcher.add` accepts."""
 
@@ -423,6 +424,19 @@ class EventBatcher(AsyncClosing):
         state = self._bind()
         self._check_open()
         item = _prepare(event, self._ids)
+        self._offer(item, state)
+        return item.event_id
+
+    def _add_encoded_nowait(self, event_id: str, data: bytes) -> None:
+        """Queue an event its caller built valid and encoded (the tracing layer); never waits.
+
+        Raises like :meth:`add_nowait`, without validating or encoding again.
+        """
+        state = self._bind()
+        self._check_open()
+        self._offer(_Item("event", event_id, data), state)
+
+    def _offer(self, item: _Item, state: _LoopState) -> None:
         if not self._has_room(item.size):
             self._cut_all()
             raise QueueFullError(
@@ -432,7 +446,20 @@ class EventBatcher(AsyncClosing):
                 request_event_ids=() if item.event_id is None else (item.event_id,),
             )
         self._enqueue(item, state)
-        return item.event_id
+
+    def _record_dropped(
+        self, event_id: str | None, data: bytes | None, reason: Reason, message: str
+    ) -> None:
+        """Report an event that never entered the queue; *data* ``None``: count it only.
+
+        For callers that must not wait or raise (tracing): the event shows in
+        the next report and the dead-letter file like any undelivered one.
+        Logging is the caller's (it rate-limits).
+        """
+        if data is None:
+            self._omitted += 1
+            return
+        self._record([_Item("event", event_id, data)], reason, message, False)
 
     def _bind(self) -> _LoopState:
         loop = asyncio.get_running_loop()
@@ -556,13 +583,10 @@ class EventBatcher(AsyncClosing):
     ) -> None:
         if not items:
             return
-        records = [_undelivered(i, reason, message, maybe_stored) for i in items]
         for item in items:
             item.done = True
         self._release(items)
-        keep = max(0, self.max_report_events - len(self._undelivered))
-        self._undelivered += records[:keep]
-        self._omitted += len(records[keep:])
+        self._record(items, reason, message, maybe_stored)
         log.warning(
             "EventBatcher: %d %ss not delivered (%s): %s",
             len(items),
@@ -570,6 +594,13 @@ class EventBatcher(AsyncClosing):
             reason,
             message,
         )
+
+    def _record(self, items: list[_Item], reason: Reason, message: str, maybe_stored: bool) -> None:
+        """List *items* for the next report and the dead-letter file."""
+        records = [_undelivered(i, reason, message, maybe_stored) for i in items]
+        keep = max(0, self.max_report_events - len(self._undelivered))
+        self._undelivered += records[:keep]
+        self._omitted += len(records[keep:])
         if self._dead_letter is not None:
             self._dead += records
             self._start_writer()

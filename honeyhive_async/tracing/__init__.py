@@ -1,0 +1,61 @@
+"""Tracing: decorated functions and blocks become trees of HoneyHive events.
+
+In an asyncio program, bind a :class:`Tracer` to an ``EventBatcher``::
+
+    async with HoneyHiveCore() as core, EventBatcher(core) as batcher:
+        tracer = tracing.Tracer(batcher, project="my-app")
+        async with tracer.session("chat"):
+            await answer("What is HoneyHive?")  # an @tracing.trace function
+
+In a program without a running loop (a script, a notebook, a WSGI app),
+:func:`configure` starts a background delivery thread on first use.
+
+Each traced call is one event; its parent is the span around it, and the
+first traced call outside any session opens a session of its own. Tracing
+never raises into the traced code and never waits on the network. See
+``docs/tracing.md``.
+"""
+
+from ._background import configure, flush, shutdown
+from ._decorator import trace
+from ._processors import REDACTED, redact, truncate
+from ._spans import (
+    Session,
+    Span,
+    SpanType,
+    current_session,
+    current_span,
+    enrich,
+    enrich_session,
+    span,
+)
+from ._state import ENABLED_ENV, disable, enable, enabled
+from ._threads import ContextThreadPoolExecutor, wrap
+from ._tracer import Processor, SessionScope, Tracer
+
+__all__ = [
+    "ENABLED_ENV",
+    "REDACTED",
+    "ContextThreadPoolExecutor",
+    "Processor",
+    "Session",
+    "SessionScope",
+    "Span",
+    "SpanType",
+    "Tracer",
+    "configure",
+    "current_session",
+    "current_span",
+    "disable",
+    "enable",
+    "enabled",
+    "enrich",
+    "enrich_session",
+    "flush",
+    "redact",
+    "shutdown",
+    "span",
+    "trace",
+    "truncate",
+    "wrap",
+]

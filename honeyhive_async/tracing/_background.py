@@ -1,0 +1,275 @@
+"""Tracing for programs without a running event loop: a delivery thread that owns one.
+
+``configure()`` installs a tracer whose events go to a background thread;
+the thread (with its own event loop, ``HoneyHiveCore`` and ``EventBatcher``)
+starts with the first event, so importing and configuring cost nothing
+else. At interpreter exit the queue is drained within ``exit_timeout``
+seconds; after ``os.fork()`` the child starts afresh (it never sends what
+the parent had queued).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._delivery import DEFAULT_MAX_PENDING, LoopSink, same_thread
+from ._encode import DEFAULT_MAX_VALUE_CHARS
+from ._state import STATE, log, set_default
+from ._tracer import Processor, Tracer
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .._batcher import DeliveryReport
+
+__all__ = ["configure", "flush", "shutdown"]
+
+_API_KEY_ENVS = ("HONEYHIVE_API_KEY",)
+
+
+class ThreadSink(LoopSink):
+    """A sink whose event loop, core and batcher live on a thread it starts when first used."""
+
+    def __init__(self, settings: dict[str, Any], batcher_options: dict[str, Any]) -> None:
+        super().__init__(max_pending=batcher_options.get("max_queue_events", DEFAULT_MAX_PENDING))
+        self._settings = settings
+        self._batcher_options = batcher_options
+        self._reset()
+        _SINKS.add(self)
+
+    def _reset(self) -> None:
+        """Forget any thread and loop (at start, and in a forked child)."""
+        self.loop = None
+        self.batcher = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._failure: str | None = None
+        self._final: DeliveryReport | None = None
+        self._close_timeout = 10.0
+
+    def started(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None and self._final is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="honeyhive-tracing", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        import asyncio
+
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # the thread must end; say why delivery stopped
+            self._failure = f"{type(exc).__name__}: {exc}"
+            log.error("tracing: the delivery thread failed: %s", self._failure)
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        import asyncio
+
+        from .._batcher import EventBatcher
+        from .._core import HoneyHiveCore
+
+        self._stop = asyncio.Event()
+        async with HoneyHiveCore(**self._settings) as core:
+            batcher = EventBatcher(core, **self._batcher_options)
+            self.attach(batcher, asyncio.get_running_loop())
+            self._ready.set()
+            await self._stop.wait()
+            self.drain()
+            self._final = await batcher.aclose(self._close_timeout)
+
+    def _wait_ready(self, timeout: float) -> bool:
+        if self._thread is None:
+            return False
+        return self._ready.wait(timeout) and self.loop is not None and self._failure is None
+
+    def flush(self, timeout: float) -> DeliveryReport:
+        """Deliver what was traced so far; the report by *timeout* seconds (from any thread)."""
+        import asyncio
+
+        from .._batcher import DeliveryReport
+
+        if same_thread(self._thread):
+            log.warning("tracing.flush() was called on the delivery thread; it does nothing")
+            return DeliveryReport()
+        if not self._wait_ready(timeout):
+            return self._nothing(DeliveryReport)
+        assert self.loop is not None
+        assert self.batcher is not None
+        batcher = self.batcher
+
+        async def flush() -> DeliveryReport:
+            self.drain()
+            return await batcher.flush(timeout)
+
+        future = asyncio.run_coroutine_threadsafe(flush(), self.loop)
+        return future.result()
+
+    def shutdown(self, timeout: float) -> DeliveryReport:
+        """Drain within *timeout* seconds, close the batcher and core, end the thread."""
+        from .._batcher import DeliveryReport
+
+        if self._final is not None:
+            return self._final
+        if same_thread(self._thread):
+            log.warning("tracing.shutdown() was called on the delivery thread; it does nothing")
+            return DeliveryReport()
+        thread = self._thread
+        if not self._wait_ready(timeout):
+            self._final = self._nothing(DeliveryReport)
+            return self._final
+        assert thread is not None
+        assert self.loop is not None
+        assert self._stop is not None
+        self._close_timeout = timeout
+        self.loop.call_soon_threadsafe(self._stop.set)
+        thread.join()
+        return self._final or DeliveryReport()
+
+    def _nothing(self, report_type: Any) -> DeliveryReport:
+        """The report when no delivery thread ran: what waits is counted as not delivered."""
+        waiting = len(self.pending)
+        if waiting or self._failure:
+            log.warning(
+                "tracing: %d events were not delivered: %s",
+                waiting,
+                self._failure or "the delivery thread did not start in time",
+            )
+        self.pending.clear()
+        return report_type(omitted=waiting)  # type: ignore[no-any-return]
+
+
+_SINKS: weakref.WeakSet[ThreadSink] = weakref.WeakSet()
+_exit_timeout = 5.0
+
+
+def _after_fork_in_child() -> None:
+    for sink in list(_SINKS):
+        sink.pending.clear()
+        sink._reset()
+        sink._wake = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _at_exit() -> None:
+    tracer = STATE.default
+    sink = getattr(tracer, "_sink", None)
+    if not isinstance(sink, ThreadSink):
+        return
+    if _exit_timeout <= 0:
+        waiting = len(sink.pending) + (sink.batcher.queued if sink.batcher is not None else 0)
+        if waiting:
+            log.warning("tracing: exit_timeout=0: %d events were not delivered", waiting)
+        return
+    report = sink.shutdown(_exit_timeout)
+    if not report.ok:
+        where = f"; see {report.dead_letter}" if report.dead_letter else ""
+        log.warning("tracing: %d events were not delivered at exit%s", report.failed, where)
+
+
+def _register_at_exit() -> None:
+    # Runs before the interpreter joins threads and stops its thread pools (which
+    # aiohttp's resolver and the dead-letter writer need): atexit would be too late.
+    import concurrent.futures.thread  # noqa: F401 - register our hook after its own
+
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        register(_at_exit)
+    else:  # pragma: no cover - CPython has had it since 3.9
+        import atexit
+
+        atexit.register(_at_exit)
+
+
+_registered = False
+
+
+def configure(
+    *,
+    project: str,
+    api_key: str | None = None,
+    server_url: str | None = None,
+    source: str = "dev",
+    session_name: str | None = None,
+    processors: Sequence[Processor] = (),
+    sample_rate: float = 1.0,
+    max_value_chars: int = DEFAULT_MAX_VALUE_CHARS,
+    dead_letter: str | os.PathLike[str] | None = None,
+    exit_timeout: float = 5.0,
+    max_queue_events: int = DEFAULT_MAX_PENDING,
+    flush_interval: float = 1.0,
+) -> Tracer:
+    """Trace this program through a background delivery thread; the installed tracer.
+
+    For scripts, notebooks and WSGI or Celery workers, where no event loop
+    runs. The API key defaults to ``HONEYHIVE_API_KEY`` and the server to
+    ``HONEYHIVE_SERVER_URL`` (else production). At exit, what is queued is
+    delivered within ``exit_timeout`` seconds (0: not waited for, with a
+    WARNING); undelivered events go to ``dead_letter`` when it is set.
+    Calling it again replaces the previous configuration (after shutting it down).
+    """
+    global _exit_timeout, _registered
+    key = api_key if api_key is not None else os.environ.get("HONEYHIVE_API_KEY")
+    if not key:
+        raise ValueError("no API key: pass api_key=... or set HONEYHIVE_API_KEY")
+    if server_url is not None and not server_url.startswith(("http://", "https://")):
+        raise ValueError(f"server_url must be an http(s) URL, got {server_url!r}")
+    if isinstance(exit_timeout, bool) or not isinstance(exit_timeout, (int, float)):
+        raise TypeError(f"exit_timeout must be a number of seconds, got {exit_timeout!r}")
+    previous = STATE.default
+    if previous is not None and isinstance(getattr(previous, "_sink", None), ThreadSink):
+        shutdown()
+    settings: dict[str, Any] = {"bearer_auth": key, "server_url": server_url}
+    batcher_options: dict[str, Any] = {
+        "dead_letter": dead_letter,
+        "max_queue_events": max_queue_events,
+        "max_queue_bytes": max(32 * 1024 * 1024, max_queue_events * 1024),
+        "flush_interval": flush_interval,
+    }
+    tracer: Tracer = Tracer.__new__(Tracer)
+    sink = ThreadSink(settings, batcher_options)
+    tracer._setup(sink, project, source, session_name, processors, sample_rate, max_value_chars)
+    _exit_timeout = max(0.0, float(exit_timeout))
+    set_default(tracer)
+    if not _registered:
+        _register_at_exit()
+        _registered = True
+    return tracer
+
+
+def _configured() -> ThreadSink | None:
+    sink = getattr(STATE.default, "_sink", None)
+    return sink if isinstance(sink, ThreadSink) else None
+
+
+def flush(timeout: float = 10.0) -> DeliveryReport:
+    """Deliver what was traced so far (after :func:`configure`); the report by *timeout*."""
+    from .._batcher import DeliveryReport
+
+    sink = _configured()
+    return DeliveryReport() if sink is None else sink.flush(timeout)
+
+
+def shutdown(timeout: float = 10.0) -> DeliveryReport:
+    """Drain and stop the delivery of :func:`configure`; traced calls then run untraced."""
+    from .._batcher import DeliveryReport
+
+    sink = _configured()
+    if sink is None:
+        return DeliveryReport()
+    set_default(None)
+    return sink.shutdown(timeout)

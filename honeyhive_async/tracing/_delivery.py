@@ -1,0 +1,131 @@
+"""Handing finished events to an EventBatcher from any thread, without waiting or raising.
+
+The batcher belongs to one event loop. A sink takes each encoded event:
+on that loop's thread it queues it at once; from any other thread it
+appends it to a deque and wakes the loop once, and the loop drains the
+deque. A full queue or a closed batcher drops the event with a counted,
+rate-limited WARNING, and the drop shows in the batcher's next report.
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ._state import warn_limited
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .._batcher import EventBatcher
+
+__all__ = ["DEFAULT_MAX_PENDING", "LoopSink"]
+
+DEFAULT_MAX_PENDING = 100_000
+"""Events waiting for the loop's thread to take them, at most, before new ones are dropped."""
+
+
+def _running_loop() -> Any:
+    asyncio = sys.modules.get("asyncio")
+    return None if asyncio is None else asyncio._get_running_loop()
+
+
+class LoopSink:
+    """Delivers encoded events to a batcher on its loop; safe to call from any thread."""
+
+    def __init__(self, max_pending: int = DEFAULT_MAX_PENDING) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.batcher: EventBatcher | None = None
+        self.max_pending = max_pending
+        self.pending: collections.deque[tuple[str, bytes, str | None]] = collections.deque()
+        self.dropped = 0
+        self._wake = False
+        self._errors: tuple[type[Exception], type[Exception]] | None = None
+
+    def attach(self, batcher: EventBatcher, loop: asyncio.AbstractEventLoop) -> None:
+        """Deliver to *batcher* from now on; what is pending goes first."""
+        from ..errors import BatcherClosedError, QueueFullError
+
+        self._errors = (QueueFullError, BatcherClosedError)
+        self.batcher, self.loop = batcher, loop
+        self._schedule()
+
+    def submit(self, event_id: str, data: bytes, rejected: str | None = None) -> None:
+        """Queue one event (or report it, when *rejected* says why it must not be sent).
+
+        Never blocks, never raises.
+        """
+        if self.loop is not None and _running_loop() is self.loop:
+            if self.pending:  # keep the order: older events first
+                self.drain()
+            self.offer(event_id, data, rejected)
+            return
+        if len(self.pending) >= self.max_pending:
+            self.drop(event_id, None, f"more than {self.max_pending} events waited for delivery")
+            return
+        self.pending.append((event_id, data, rejected))
+        self.started()
+        if not self._wake:
+            self._schedule()
+
+    def started(self) -> None:
+        """Called once something waits; a sink that starts its own loop starts it here."""
+
+    def _schedule(self) -> None:
+        loop = self.loop
+        if loop is None:
+            return
+        self._wake = True
+        try:
+            loop.call_soon_threadsafe(self.drain)
+        except RuntimeError:  # the loop is closed: nothing will take these events
+            self._wake = False
+            while self.pending:
+                event_id, *_ = self.pending.popleft()
+                self.drop(event_id, None, "the event loop of the batcher is closed")
+
+    def drain(self) -> None:
+        """Move what other threads handed over into the batcher (on the loop's thread)."""
+        self._wake = False
+        pending = self.pending
+        while pending:
+            self.offer(*pending.popleft())
+
+    def offer(self, event_id: str, data: bytes, rejected: str | None = None) -> None:
+        batcher = self.batcher
+        assert batcher is not None
+        assert self._errors is not None
+        if rejected is not None:
+            self._report(event_id, data, "rejected", rejected)
+            warn_limited("rejected", "tracing: an event was not sent: %s", rejected)
+            return
+        try:
+            batcher._add_encoded_nowait(event_id, data)
+        except self._errors as exc:
+            self.drop(event_id, data, str(exc))
+        except Exception as exc:  # a bug must still not lose the event silently
+            self.drop(event_id, data, f"{type(exc).__name__}: {exc}")
+
+    def drop(self, event_id: str, data: bytes | None, message: str) -> None:
+        """Count and report an event that could not be queued."""
+        self.dropped += 1
+        self._report(event_id, data, "dropped", message)
+        warn_limited(
+            "dropped",
+            "tracing: dropped an event (%d so far): %s",
+            self.dropped,
+            message,
+        )
+
+    def _report(self, event_id: str, data: bytes | None, reason: Any, message: str) -> None:
+        batcher = self.batcher
+        if batcher is None or batcher.closed or _running_loop() is not self.loop:
+            return  # counted and logged; no report will be made on this thread
+        batcher._record_dropped(event_id, data, reason, message)
+
+
+def same_thread(thread: threading.Thread | None) -> bool:
+    """Whether the caller runs on *thread*."""
+    return thread is not None and thread.ident == threading.get_ident()

@@ -1,0 +1,142 @@
+"""Captured values as JSON text: whatever traced code passes or returns, capturing never fails.
+
+The fast path is one call into :mod:`json`'s C encoder, with a ``default``
+hook for the common non-JSON types (dataclasses, attrs and pydantic objects,
+bytes, sets, datetimes, enums, paths, ...). Anything the fast path cannot
+carry (a cycle, ``NaN``, a non-string key, nesting deeper than Python
+recurses, an integer wider than 64 bits) takes the slow path, a bounded
+walk that stringifies what JSON cannot hold, with ``repr`` as the last
+resort. Text over the size cap is shrunk the same way, then cut to a preview.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["DEFAULT_MAX_VALUE_CHARS", "dumps", "safe"]
+
+DEFAULT_MAX_VALUE_CHARS = 100_000
+"""The JSON characters one captured field (``inputs``, ``outputs``, ...) may take by default."""
+
+_MAX_DEPTH = 32  # well under the 100 levels the service stores
+_MAX_ITEMS = 1_000
+_MAX_REPR = 1_000
+_WIDE_INT = 2**63  # the service stores 64-bit integers; wider ones travel as text
+_LONG_DIGITS = re.compile(r"\d{19}")  # a 19-digit run may be a wide integer: check on the slow path
+
+
+def _repr(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not break capturing
+        return f"<{type(value).__qualname__} object (repr failed)>"
+    return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + "..."
+
+
+def _bytes(value: bytes | bytearray | memoryview) -> str:
+    raw = bytes(value[: _MAX_REPR * 4])
+    try:
+        text = raw.decode()
+    except UnicodeDecodeError:
+        text = "base64:" + base64.b64encode(raw).decode()
+    return text if len(raw) == len(value) else f"{text}... ({len(value)} bytes)"
+
+
+def _default(value: Any) -> Any:
+    """A JSON-able stand-in for *value*; never raises."""
+    try:
+        fields = getattr(type(value), "__attrs_attrs__", None)
+        if fields is not None:
+            return {f.name: getattr(value, f.name) for f in fields}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        dump = getattr(value, "model_dump", None)  # pydantic 2
+        if callable(dump):
+            return dump(mode="json")
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return _bytes(value)
+        if isinstance(value, (set, frozenset)):
+            return list(value)
+        if isinstance(value, enum.Enum):
+            return value.value
+        if isinstance(value, Mapping):
+            return dict(value)
+        if isinstance(value, BaseException):
+            return f"{type(value).__name__}: {value}"
+        isoformat = getattr(value, "isoformat", None)  # datetime, date, time
+        if callable(isoformat):
+            return isoformat()
+        dump = getattr(value, "dict", None)  # pydantic 1
+        if callable(dump) and hasattr(value, "__fields__"):
+            return dump()
+    except Exception:
+        pass
+    return _repr(value)
+
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_default
+)
+
+
+def safe(value: Any, max_string: int = 0, depth: int = 0) -> Any:
+    """*value* as plain JSON data, bounded in depth and items (strings cut at *max_string*)."""
+    if value is None or value is True or value is False:
+        return value
+    if isinstance(value, str):
+        if max_string and len(value) > max_string:
+            return f"{value[:max_string]}... ({len(value)} characters)"
+        return value
+    if isinstance(value, int):
+        return value if -_WIDE_INT < value < _WIDE_INT else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if depth >= _MAX_DEPTH:
+        return _repr(value)
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for index, (key, item) in enumerate(value.items()):
+            if index == _MAX_ITEMS:
+                out["..."] = f"{len(value) - _MAX_ITEMS} more items"
+                break
+            name = key if isinstance(key, str) else _repr(key)
+            out[name] = safe(item, max_string, depth + 1)
+        return out
+    if isinstance(value, (list, tuple)):
+        items = [safe(item, max_string, depth + 1) for item in value[:_MAX_ITEMS]]
+        if len(value) > _MAX_ITEMS:
+            items.append(f"... {len(value) - _MAX_ITEMS} more items")
+        return items
+    return safe(_default(value), max_string, depth + 1)
+
+
+def _slow(value: Any, max_string: int = 0) -> str:
+    try:
+        return _ENCODER.encode(safe(value, max_string))
+    except Exception:  # a mapping whose items() raises, ...
+        return _ENCODER.encode(_repr(value))
+
+
+def dumps(value: Any, limit: int = DEFAULT_MAX_VALUE_CHARS) -> str:
+    """*value* as JSON text of about *limit* characters at most; never raises ``Exception``."""
+    try:
+        text = _ENCODER.encode(value)
+        if _LONG_DIGITS.search(text) is not None:
+            text = _slow(value)
+    except Exception:  # a cycle, NaN, a key JSON cannot carry, nesting past the recursion limit
+        text = _slow(value)
+    if len(text) <= limit:
+        return text
+    text = _slow(value, max(64, limit // 8))
+    if len(text) <= limit:
+        return text
+    return _ENCODER.encode(
+        {"truncated": f"{len(text)} characters of JSON", "preview": text[: limit // 2]}
+    )

@@ -1,0 +1,318 @@
+"""Spans and sessions: what is open in the current context, and what it will record.
+
+A :class:`Session` is the root of one event tree; a :class:`Span` is one
+traced call or block inside it. Both are opened and closed by the decorator
+(:mod:`._decorator`), by :func:`span`, or by ``Tracer.session``; while open,
+the innermost one is the value of the context variable that
+``asyncio`` tasks and ``asyncio.to_thread`` copy, so nesting follows the
+code across tasks and threads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._state import CURRENT, STATE, active_tracer, new_id, warn_limited
+
+if TYPE_CHECKING:
+    from ._tracer import Tracer
+
+__all__ = [
+    "Node",
+    "Session",
+    "Span",
+    "SpanType",
+    "current_session",
+    "current_span",
+    "enrich",
+    "enrich_session",
+    "span",
+]
+
+SpanType = Literal["chain", "tool", "model"]
+"""The ``event_type`` of a span (a session's is ``session``)."""
+SPAN_TYPES = ("chain", "tool", "model")
+
+_FIELDS = ("outputs", "metadata", "metrics", "feedback", "config", "user_properties")
+
+
+class Node:
+    """What spans and sessions share: an id, a clock, and the fields enrichment fills."""
+
+    __slots__ = (
+        "config",
+        "ended",
+        "error",
+        "event_id",
+        "feedback",
+        "inputs",
+        "metadata",
+        "metrics",
+        "name",
+        "outputs",
+        "session",
+        "start_ms",
+        "start_ns",
+        "tracer",
+        "user_properties",
+    )
+
+    event_type: str
+    parent_id: str | None
+
+    def __init__(self, tracer: Tracer, session: Session | None, name: str, event_id: str) -> None:
+        self.tracer = tracer
+        self.session: Session = session if session is not None else self  # type: ignore[assignment]
+        self.name = name
+        self.event_id = event_id
+        self.inputs = "{}"  # JSON text, captured when the node opens
+        self.config: dict[str, Any] | None = None
+        self.outputs: dict[str, Any] | None = None
+        self.metadata: dict[str, Any] | None = None
+        self.metrics: dict[str, Any] | None = None
+        self.feedback: dict[str, Any] | None = None
+        self.user_properties: dict[str, Any] | None = None
+        self.error: str | None = None
+        self.ended = False
+        self.start_ms = time.time() * 1000.0
+        self.start_ns = time.perf_counter_ns()
+
+    @property
+    def session_id(self) -> str:
+        """The id of the session this belongs to (a session's own id)."""
+        return self.session.event_id
+
+    @property
+    def recording(self) -> bool:
+        """Whether this is sent when it ends (``False`` in a session that sampling left out)."""
+        return self is not _UNRECORDED and self.session.sampled
+
+    def enrich(
+        self,
+        *,
+        outputs: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        metrics: Mapping[str, Any] | None = None,
+        feedback: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        user_properties: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Merge these into what is recorded when this ends (key by key); never raises."""
+        values = (outputs, metadata, metrics, feedback, config, user_properties)
+        _merge(self, zip(_FIELDS, values, strict=True))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} {self.event_id}>"
+
+
+class Session(Node):
+    """The root of one event tree; its ``session_id`` is the id of the ``session`` event."""
+
+    __slots__ = ("sampled",)
+
+    event_type = "session"
+    parent_id = None
+
+    def __init__(self, tracer: Tracer, name: str, session_id: str | None = None) -> None:
+        super().__init__(tracer, None, name, session_id or new_id())
+        self.sampled = tracer.samples(self.event_id)
+
+
+class Span(Node):
+    """One traced call or block: an event of its session, child of ``parent_id``."""
+
+    __slots__ = ("event_type", "parent_id")
+
+    def __init__(self, parent: Node, name: str, event_type: str) -> None:
+        super().__init__(parent.tracer, parent.session, name, new_id())
+        self.parent_id: str | None = parent.event_id
+        self.event_type = event_type
+
+
+def _merge(node: Node, pairs: Any) -> None:
+    if node is _UNRECORDED:  # the span of untraced code: nothing is recorded
+        return
+    if node.ended:
+        warn_limited(
+            "ended",
+            "tracing: %r has ended; what it was enriched with now is not recorded "
+            "(send late feedback with Tracer.add_feedback)",
+            node,
+        )
+        return
+    for name, value in pairs:
+        if value is None:
+            continue
+        if not isinstance(value, Mapping):
+            warn_limited("enrich", "tracing: enrich(%s=...) takes a mapping, got %r", name, value)
+            continue
+        current = getattr(node, name)
+        setattr(node, name, {**current, **value} if current else dict(value))
+
+
+def current_span() -> Span | None:
+    """The innermost open span of this context, or ``None``."""
+    node = CURRENT.get()
+    return node if isinstance(node, Span) else None
+
+
+def current_session() -> Session | None:
+    """The session of this context, or ``None``."""
+    node = CURRENT.get()
+    return None if node is None else node.session
+
+
+def enrich(
+    *,
+    outputs: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    metrics: Mapping[str, Any] | None = None,
+    feedback: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
+    user_properties: Mapping[str, Any] | None = None,
+) -> None:
+    """Enrich the current span (see :meth:`Node.enrich`); outside any span, nothing happens."""
+    node = CURRENT.get()
+    if isinstance(node, Span):
+        values = (outputs, metadata, metrics, feedback, config, user_properties)
+        _merge(node, zip(_FIELDS, values, strict=True))
+
+
+def enrich_session(
+    *,
+    outputs: Mapping[str, Any] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    metrics: Mapping[str, Any] | None = None,
+    feedback: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
+    user_properties: Mapping[str, Any] | None = None,
+) -> None:
+    """Enrich the current session; outside any session, nothing happens."""
+    node = CURRENT.get()
+    if node is not None:
+        values = (outputs, metadata, metrics, feedback, config, user_properties)
+        _merge(node.session, zip(_FIELDS, values, strict=True))
+
+
+def open_span(
+    name: str, event_type: str, tracer: Tracer | None = None
+) -> tuple[Span, Session | None] | None:
+    """A new span under the current node, or a root span in a session of its own.
+
+    Returns the span and the session opened for it (``None`` when it joined
+    an open one), or ``None`` when nothing is to be recorded: tracing is off,
+    no tracer is configured, or the session is sampled out.
+    """
+    if not STATE.enabled:
+        return None
+    parent = CURRENT.get()
+    opened = None
+    if parent is None:
+        tracer = tracer or active_tracer()
+        if tracer is None:
+            return None
+        parent = opened = Session(tracer, tracer.session_name or name)
+    if not parent.session.sampled:
+        return None
+    return Span(parent, name, event_type), opened
+
+
+def close_span(span: Span, opened: Session | None, error: BaseException | None) -> None:
+    """Record *span* (and the session opened for it); never raises ``Exception``."""
+    try:
+        if error is not None:
+            span.error = describe(error)
+        span.tracer.finish(span)
+        if opened is not None:
+            opened.inputs = span.inputs
+            opened.outputs = span.outputs
+            opened.error = span.error
+            opened.start_ms, opened.start_ns = span.start_ms, span.start_ns
+            span.tracer.finish(opened)
+    except Exception:  # tracing never raises into the traced code
+        warn_limited("finish", "tracing: recording %r failed; it is not sent", span, exc_info=True)
+
+
+def describe(error: BaseException) -> str:
+    """The ``error`` text of an event that ended with *error*."""
+    name = type(error).__name__
+    if name == "CancelledError":
+        return "cancelled (CancelledError)"
+    if isinstance(error, GeneratorExit):
+        return "cancelled (GeneratorExit: the generator was closed before it was exhausted)"
+    text = str(error)
+    return f"{name}: {text}" if text else name
+
+
+def _unrecorded() -> Span:
+    """The span ``span()`` yields when nothing is recorded: empty ids, enrichment ignored."""
+    null: Any = object.__new__(Span)
+    for name in Node.__slots__:
+        setattr(null, name, None)
+    null.session, null.event_id, null.name, null.inputs = null, "", "", "{}"
+    null.event_type, null.parent_id, null.ended = "tool", None, True
+    return null  # type: ignore[no-any-return]
+
+
+class span:
+    """``with span(name) as s:`` / ``async with span(name) as s:`` trace a block as one event.
+
+    ``s`` is the :class:`Span` (``s.enrich(...)``); outside tracing it is a
+    span that records nothing. An exception leaving the block is recorded
+    as the event's ``error`` and propagates unchanged.
+    """
+
+    __slots__ = ("_opened", "_span", "_token")
+
+    def __init__(
+        self,
+        event_name: str,
+        *,
+        event_type: SpanType = "tool",
+        inputs: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._token: Any = None
+        self._opened: Session | None = None
+        opened = open_span(event_name, event_type if event_type in SPAN_TYPES else "tool")
+        if opened is None:
+            self._span: Span | None = None
+            return
+        self._span, self._opened = opened
+        self._span.inputs = self._span.tracer.capture(inputs or {})
+        self._span.enrich(config=config, metadata=metadata)
+
+    def __enter__(self) -> Span:
+        if self._span is None:
+            return _UNRECORDED
+        self._token = CURRENT.set(self._span)
+        return self._span
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._span is None:
+            return
+        CURRENT.reset(self._token)
+        close_span(self._span, self._opened, exc)
+
+    async def __aenter__(self) -> Span:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+_UNRECORDED = _unrecorded()

@@ -1,0 +1,127 @@
+"""Process-wide tracing state: the context variable, the default tracer, the switch, ids.
+
+Standard library only: importing tracing must stay cheaper than importing
+an OpenTelemetry SDK (see ``bench/bench_import.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from .._ids import new_event_ids
+
+if TYPE_CHECKING:
+    from ._spans import Node
+    from ._tracer import Tracer
+
+__all__ = [
+    "CURRENT",
+    "ENABLED_ENV",
+    "active_tracer",
+    "disable",
+    "enable",
+    "enabled",
+    "log",
+    "new_id",
+    "set_default",
+    "warn_limited",
+]
+
+log = logging.getLogger("honeyhive_async.tracing")
+
+ENABLED_ENV = "HONEYHIVE_TRACING"
+"""``false`` (or ``0``, ``no``, ``off``) turns tracing into pass-through for the process."""
+
+CURRENT: ContextVar[Node | None] = ContextVar("honeyhive_async.tracing.current", default=None)
+"""The innermost open span or session of this context (``None``: outside any)."""
+
+
+class _Global:
+    """The few process-wide values, in one slotted object the hot path reads fast."""
+
+    __slots__ = ("default", "enabled", "idle_logged", "ids")
+
+    def __init__(self) -> None:
+        self.default: Tracer | None = None
+        self.enabled = os.environ.get(ENABLED_ENV, "").strip().lower() not in {
+            "0",
+            "false",
+            "no",
+            "off",
+        }
+        self.idle_logged = False
+        self.ids: list[str] = []
+
+
+STATE = _Global()
+
+
+def enabled() -> bool:
+    """Whether tracing records anything (``HONEYHIVE_TRACING`` and :func:`disable`)."""
+    return STATE.enabled
+
+
+def disable() -> None:
+    """Make every traced function and span pass-through, silently, until :func:`enable`."""
+    STATE.enabled = False
+
+
+def enable() -> None:
+    """Undo :func:`disable` (also overrides ``HONEYHIVE_TRACING=false``)."""
+    STATE.enabled = True
+
+
+def set_default(tracer: Tracer | None) -> Tracer | None:
+    """Make *tracer* the one that root calls outside any session use; the previous one."""
+    previous, STATE.default = STATE.default, tracer
+    return previous
+
+
+def active_tracer() -> Tracer | None:
+    """The tracer a root call would use now, or ``None`` (logged once at DEBUG)."""
+    tracer = STATE.default
+    if tracer is None and not STATE.idle_logged:
+        STATE.idle_logged = True
+        log.debug("no tracer is configured: traced functions run untraced")
+    return tracer
+
+
+def new_id() -> str:
+    """A fresh UUID4 event id, from a pool refilled in bulk (safe across threads)."""
+    try:
+        return STATE.ids.pop()
+    except IndexError:
+        STATE.ids.extend(new_event_ids(256))
+        return STATE.ids.pop()
+
+
+_LIMIT_SECONDS = 10.0
+_limits: dict[str, list[float]] = {}
+
+
+def warn_limited(key: str, message: str, *args: Any, exc_info: bool = False) -> None:
+    """Log a WARNING at most once per 10 s per *key*, saying how many were held back."""
+    now = time.monotonic()
+    entry = _limits.get(key)
+    if entry is None:
+        entry = _limits[key] = [now - _LIMIT_SECONDS, 0]
+    if now - entry[0] < _LIMIT_SECONDS:
+        entry[1] += 1
+        return
+    held, entry[0], entry[1] = entry[1], now, 0
+    suffix = f" ({int(held)} similar messages held back)" if held else ""
+    log.warning(message + suffix, *args, exc_info=exc_info)
+
+
+def _after_fork_in_child() -> None:
+    # The parent's unused ids must never be used twice: a repeated id would make
+    # the server take the child's event for a retry of the parent's.
+    STATE.ids = []
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_after_fork_in_child)

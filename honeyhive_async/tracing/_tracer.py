@@ -1,0 +1,297 @@
+"""``Tracer``: turns finished spans and sessions into events on an EventBatcher.
+
+See ``docs/tracing.md`` for the wire mapping: every span is a create-event
+request of the ordinary ``createEventBatch`` stream, and so is the session,
+as one event of type ``session`` whose ``event_id`` is the session id.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._encode import _ENCODER, DEFAULT_MAX_VALUE_CHARS, dumps
+from ._spans import Node, Session, describe
+from ._state import CURRENT, STATE, set_default, warn_limited
+
+if TYPE_CHECKING:
+    from .._batcher import DeliveryReport, EventBatcher
+    from .._result import Result
+    from ._delivery import LoopSink
+
+__all__ = ["Processor", "Tracer"]
+
+Processor = Callable[[dict[str, Any]], dict[str, Any]]
+"""Takes an event (plain JSON data, wire field names) and returns the event to send."""
+
+_OPTIONAL = ("outputs", "metadata", "metrics", "feedback", "user_properties")
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+class Tracer:
+    """Records traced calls made in this program as events on *batcher*.
+
+    Built inside the running event loop the batcher belongs to, it becomes
+    the tracer that root calls outside any session use (``install=False``
+    leaves the current one in place). Options (keyword-only):
+
+    - ``project`` (required), ``source`` (``"dev"``): stamped on every event.
+    - ``session_name``: the name of the session a root call opens (default:
+      the function's qualified name).
+    - ``processors``: functions applied in order to each event (plain JSON
+      data) before it is queued, e.g. :func:`redact`; if one raises, the
+      event is reported as rejected and not sent.
+    - ``sample_rate`` (1.0): the share of sessions recorded, decided once per
+      session id (the same id always gets the same answer), never half a tree.
+    - ``max_value_chars``: the JSON size one captured field may take (100,000).
+    """
+
+    def __init__(
+        self,
+        batcher: EventBatcher,
+        *,
+        project: str,
+        source: str = "dev",
+        session_name: str | None = None,
+        processors: Sequence[Processor] = (),
+        sample_rate: float = 1.0,
+        max_value_chars: int = DEFAULT_MAX_VALUE_CHARS,
+        install: bool = True,
+    ) -> None:
+        import asyncio
+
+        from ._delivery import LoopSink
+
+        loop = asyncio.get_running_loop()
+        sink = LoopSink()
+        sink.attach(batcher, loop)
+        self._setup(sink, project, source, session_name, processors, sample_rate, max_value_chars)
+        if install:
+            set_default(self)
+
+    def _setup(
+        self,
+        sink: LoopSink,
+        project: str,
+        source: str,
+        session_name: str | None,
+        processors: Sequence[Processor],
+        sample_rate: float,
+        max_value_chars: int,
+    ) -> None:
+        self.project = _text("project", project)
+        self.source = _text("source", source)
+        self.session_name = None if session_name is None else _text("session_name", session_name)
+        self.processors = tuple(processors)
+        for processor in self.processors:
+            if not callable(processor):
+                raise TypeError(f"processors must be callables, got {processor!r}")
+        if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float)):
+            raise TypeError(f"sample_rate must be a number from 0 to 1, got {sample_rate!r}")
+        if not 0.0 <= sample_rate <= 1.0:
+            raise ValueError(f"sample_rate must be a number from 0 to 1, got {sample_rate!r}")
+        self.sample_rate = float(sample_rate)
+        if isinstance(max_value_chars, bool) or not isinstance(max_value_chars, int):
+            raise TypeError(f"max_value_chars must be an int >= 256, got {max_value_chars!r}")
+        if max_value_chars < 256:
+            raise ValueError(f"max_value_chars must be an int >= 256, got {max_value_chars!r}")
+        self.max_value_chars = max_value_chars
+        self._sink = sink
+        # The fixed part of every event's JSON, encoded once.
+        self._head = _ENCODER.encode({"project": self.project, "source": self.source})[:-1]
+
+    def __repr__(self) -> str:
+        return f"<Tracer project={self.project!r} source={self.source!r}>"
+
+    @property
+    def dropped(self) -> int:
+        """Events dropped because the queue was full or the batcher closed."""
+        return self._sink.dropped
+
+    # -- sessions ---------------------------------------------------------------
+
+    def session(
+        self,
+        name: str | None = None,
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        user_properties: Mapping[str, Any] | None = None,
+        session_id: str | None = None,
+    ) -> SessionScope:
+        """``with``/``async with``: every traced call inside belongs to one new session."""
+        return SessionScope(self, name, inputs, metadata, user_properties, session_id)
+
+    def samples(self, session_id: str) -> bool:
+        """Whether the session *session_id* is recorded (deterministic in the id)."""
+        rate = self.sample_rate
+        if rate >= 1.0:
+            return STATE.enabled
+        return STATE.enabled and zlib.crc32(session_id.encode()) < rate * 0x1_0000_0000
+
+    # -- recording ----------------------------------------------------------------
+
+    def capture(self, value: Any) -> str:
+        """*value* as bounded JSON text."""
+        return dumps(value, self.max_value_chars)
+
+    def finish(self, node: Node) -> None:
+        """End *node* and hand its event to the batcher (nothing when sampled out)."""
+        node.ended = True
+        if not node.session.sampled:
+            return
+        duration = (time.perf_counter_ns() - node.start_ns) / 1e6
+        parts = [
+            self._head,
+            ',"event_name":',
+            _ENCODER.encode(node.name),
+            ',"event_type":"',
+            node.event_type,
+            '","event_id":',
+            _ENCODER.encode(node.event_id),  # a session's id may be the caller's: encode it
+            ',"session_id":',
+            _ENCODER.encode(node.session.event_id),
+        ]
+        if node.parent_id is not None:
+            parts += [',"parent_id":', _ENCODER.encode(node.parent_id)]
+        parts += [
+            ',"start_time":',
+            repr(node.start_ms),
+            ',"end_time":',
+            repr(node.start_ms + duration),
+            ',"duration":',
+            repr(duration),
+            ',"inputs":',
+            node.inputs,
+            ',"config":',
+            self.capture(node.config) if node.config else "{}",
+        ]
+        if node.error is not None:
+            parts += [',"error":', _ENCODER.encode(node.error)]
+        for name in _OPTIONAL:
+            value = getattr(node, name)
+            if value is not None:
+                parts += [',"', name, '":', self.capture(value)]
+        parts.append("}")
+        self._send(node.event_id, "".join(parts))
+
+    def _send(self, event_id: str, text: str) -> None:
+        rejected = None
+        if self.processors:
+            text, rejected = self._process(event_id, text)
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:  # a lone surrogate in a captured string
+            data = text.encode("utf-8", "replace")
+        self._sink.submit(event_id, data, rejected)
+
+    def _process(self, event_id: str, text: str) -> tuple[str, str | None]:
+        """Run the processors; fail closed: on an error only the event's ids are reported."""
+        event = json.loads(text)
+        for processor in self.processors:
+            try:
+                event = processor(event)
+                if not isinstance(event, dict):
+                    raise TypeError(f"returned {type(event).__name__}, not a dict")
+            except Exception as exc:
+                name = getattr(processor, "__qualname__", repr(processor))
+                keep = {"event_id": event_id}
+                return _ENCODER.encode(keep), f"processor {name} failed: {describe(exc)}"
+        return dumps(event, 1 << 62), None
+
+    # -- after the fact -------------------------------------------------------------
+
+    async def add_feedback(self, event_id: str, feedback: Mapping[str, Any]) -> Result[None]:
+        """Attach *feedback* to an event (or session) that has already been sent.
+
+        An ``updateEvent`` through the batcher's core; returns its Result.
+        """
+        from ..funcs import events_update_event
+
+        batcher = self._sink.batcher
+        assert batcher is not None  # a tracer's sink is attached before it is handed out
+        return await events_update_event(
+            batcher._core, {"event_id": event_id, "feedback": dict(feedback)}
+        )
+
+    async def flush(self, timeout: float = 10.0) -> DeliveryReport:
+        """Send everything traced so far (the batcher's :meth:`~EventBatcher.flush`)."""
+        batcher = self._sink.batcher
+        assert batcher is not None
+        self._sink.drain()
+        return await batcher.flush(timeout)
+
+    def uninstall(self) -> None:
+        """Stop being the tracer of root calls (sessions already open finish normally)."""
+        if STATE.default is self:
+            set_default(None)
+
+
+class SessionScope:
+    """What ``Tracer.session`` returns: enter it (``with`` or ``async with``) for a Session."""
+
+    __slots__ = ("_args", "_session", "_token", "_tracer")
+
+    def __init__(
+        self,
+        tracer: Tracer,
+        name: str | None,
+        inputs: Mapping[str, Any] | None,
+        metadata: Mapping[str, Any] | None,
+        user_properties: Mapping[str, Any] | None,
+        session_id: str | None,
+    ) -> None:
+        if session_id is not None:
+            _text("session_id", session_id)
+        self._tracer = tracer
+        self._args = (name, inputs, metadata, user_properties, session_id)
+        self._session: Session | None = None
+        self._token: Any = None
+
+    def __enter__(self) -> Session:
+        name, inputs, metadata, user_properties, session_id = self._args
+        tracer = self._tracer
+        session = Session(tracer, str(name or tracer.session_name or "session"), session_id)
+        if inputs:
+            session.inputs = tracer.capture(inputs)
+        session.enrich(metadata=metadata, user_properties=user_properties)
+        self._session = session
+        self._token = CURRENT.set(session)
+        return session
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._session
+        if session is None:
+            return
+        CURRENT.reset(self._token)
+        try:
+            if exc is not None:
+                session.error = describe(exc)
+            self._tracer.finish(session)
+        except Exception:  # tracing never raises into the traced code
+            warn_limited("finish", "tracing: recording %r failed", session, exc_info=True)
+
+    async def __aenter__(self) -> Session:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
