@@ -94,7 +94,7 @@ def test_sync_app_in_thread_pool(server_url: str, project: str) -> None:
     assert (report.sent, report.failed) == (3 + 6 + 3, 0)  # sessions, tools, jobs
     events = stored(server_url, project)
     sessions = {e["event_id"] for e in events if e["event_type"] == "session"}
-    jobs = {e["event_id"]: e for e in events if e["event_name"].endswith("job")}
+    jobs = {e["event_id"]: e for e in events if e["event_type"] == "chain"}
     tools = [e for e in events if e["event_type"] == "tool"]
     assert 3 == len(sessions) == len(jobs)
     assert all(j["parent_id"] == j["session_id"] in sessions for j in jobs.values())
