@@ -34,10 +34,10 @@ from ._threads import ContextThreadPoolExecutor, wrap
 from ._tracer import Processor, SessionScope, Tracer
 
 __all__ = [
-    "ENABLED_ENV",
-    "REDACTED",
     "ContextThreadPoolExecutor",
+    "ENABLED_ENV",
     "Processor",
+    "REDACTED",
     "Session",
     "SessionScope",
     "Span",

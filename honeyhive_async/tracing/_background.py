@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._delivery import DEFAULT_MAX_PENDING, LoopSink, same_thread
 from ._encode import DEFAULT_MAX_VALUE_CHARS
@@ -24,7 +24,9 @@ from ._tracer import Processor, Tracer
 if TYPE_CHECKING:
     import asyncio
 
-    from .._batcher import DeliveryReport
+    from .._batcher import DeliveryReport, EventBatcher
+
+T = TypeVar("T")
 
 __all__ = ["configure", "flush", "shutdown"]
 
@@ -137,9 +139,26 @@ class ThreadSink(LoopSink):
         thread.join()
         return self._final or DeliveryReport()
 
+    async def call(self, work: Callable[[EventBatcher], Awaitable[T]]) -> T:
+        """Run ``work(batcher)`` on the delivery thread's loop, awaited from any loop."""
+        import asyncio
+
+        self.started()
+        if not await asyncio.to_thread(self._wait_ready, 30.0):
+            raise RuntimeError(f"tracing: the delivery thread is not running ({self._failure})")
+        assert self.loop is not None
+        assert self.batcher is not None
+        batcher = self.batcher
+
+        async def run() -> T:
+            self.drain()
+            return await work(batcher)
+
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self.loop))
+
     def _nothing(self, report_type: Any) -> DeliveryReport:
         """The report when no delivery thread ran: what waits is counted as not delivered."""
-        waiting = len(self.pending)
+        waiting = len(self.pending) + self.unreported
         if waiting or self._failure:
             log.warning(
                 "tracing: %d events were not delivered: %s",
@@ -147,6 +166,7 @@ class ThreadSink(LoopSink):
                 self._failure or "the delivery thread did not start in time",
             )
         self.pending.clear()
+        self.unreported = 0
         return report_type(omitted=waiting)  # type: ignore[no-any-return]
 
 

@@ -108,8 +108,8 @@ def trace(
 def _decorate(func: Any, options: _Options) -> Any:
     if isinstance(func, (classmethod, staticmethod)):
         return type(func)(_decorate(func.__func__, options))
-    if not callable(func):
-        raise TypeError(f"@trace decorates functions, got {func!r}")
+    if not callable(func) or isinstance(func, type):
+        raise TypeError(f"@trace decorates functions and methods, got {func!r}")
     name = options.event_name or getattr(func, "__qualname__", None) or repr(func)
     bind = _binder(func)
     flags = getattr(getattr(func, "__code__", None), "co_flags", 0)
@@ -140,6 +140,11 @@ def _binder(func: Any) -> Binder:
     names = code.co_varnames[:count]
     index = count + code.co_kwonlyargcount
     star = code.co_varnames[index] if code.co_flags & _CO_VARARGS else None
+    double = None
+    if code.co_flags & _CO_VARKEYWORDS:
+        double = code.co_varnames[index + (star is not None)]
+    # The parameters a keyword argument can bind to (not the positional-only ones).
+    keywords = frozenset(code.co_varnames[code.co_posonlyargcount : index])
     skip = names[0] if names and names[0] in ("self", "cls") else None
 
     def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +152,13 @@ def _binder(func: Any) -> Binder:
         if star is not None and len(args) > count:
             bound[star] = args[count:]
         if kwargs:
-            bound.update(kwargs)
+            if double is None:
+                bound.update(kwargs)
+            else:
+                extra = {k: v for k, v in kwargs.items() if k not in keywords}
+                bound.update((k, v) for k, v in kwargs.items() if k in keywords)
+                if extra:
+                    bound[double] = extra
         if skip is not None:
             bound.pop(skip, None)
         return bound
@@ -178,6 +189,8 @@ def _inspect_binder(func: Any) -> Binder:
 
 
 def _start(span: Span, options: _Options, bind: Binder, args: Any, kwargs: Any) -> None:
+    if not span.session.sampled:
+        return
     try:
         if options.capture_inputs:
             span.inputs = span.tracer.capture(bind(args, kwargs))
@@ -191,7 +204,7 @@ def _start(span: Span, options: _Options, bind: Binder, args: Any, kwargs: Any) 
 
 def _output(span: Span, options: _Options, value: Any) -> None:
     capture = options.capture_output
-    if capture is False:
+    if capture is False or not span.session.sampled:
         return
     try:
         if capture is True:
@@ -278,8 +291,7 @@ class _Stream:
             span.enrich(metrics={"time_to_first_item_ms": ms})
         if self.more:
             span.enrich(metadata={"items_not_recorded": self.more})
-        if error is None or isinstance(error, GeneratorExit):
-            _output(span, options, self.items)
+        _output(span, options, self.items)  # also after an error: the items so far
         close_span(span, session, error)
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import collections
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._state import warn_limited
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from .._batcher import EventBatcher
 
 __all__ = ["DEFAULT_MAX_PENDING", "LoopSink"]
+
+T = TypeVar("T")
 
 DEFAULT_MAX_PENDING = 100_000
 """Events waiting for the loop's thread to take them, at most, before new ones are dropped."""
@@ -41,6 +44,7 @@ class LoopSink:
         self.max_pending = max_pending
         self.pending: collections.deque[tuple[str, bytes, str | None]] = collections.deque()
         self.dropped = 0
+        self.unreported = 0  # drops made off the loop's thread, for its next report
         self._wake = False
         self._errors: tuple[type[Exception], type[Exception]] | None = None
 
@@ -89,6 +93,11 @@ class LoopSink:
     def drain(self) -> None:
         """Move what other threads handed over into the batcher (on the loop's thread)."""
         self._wake = False
+        batcher = self.batcher
+        if self.unreported and batcher is not None and not batcher.closed:
+            for _ in range(self.unreported):
+                batcher._record_dropped(None, None, "dropped", "")
+            self.unreported = 0
         pending = self.pending
         while pending:
             self.offer(*pending.popleft())
@@ -121,9 +130,16 @@ class LoopSink:
 
     def _report(self, event_id: str, data: bytes | None, reason: Any, message: str) -> None:
         batcher = self.batcher
-        if batcher is None or batcher.closed or _running_loop() is not self.loop:
-            return  # counted and logged; no report will be made on this thread
-        batcher._record_dropped(event_id, data, reason, message)
+        if batcher is None or _running_loop() is not self.loop:
+            self.unreported += 1  # counted in the loop's next report (see drain)
+        elif not batcher.closed:
+            batcher._record_dropped(event_id, data, reason, message)
+
+    async def call(self, work: Callable[[EventBatcher], Awaitable[T]]) -> T:
+        """Run ``work(batcher)`` on the batcher's loop, from a coroutine on any loop."""
+        assert self.batcher is not None  # attached when the tracer was built
+        self.drain()
+        return await work(self.batcher)
 
 
 def same_thread(thread: threading.Thread | None) -> bool:

@@ -27,6 +27,7 @@ DEFAULT_MAX_VALUE_CHARS = 100_000
 
 _MAX_DEPTH = 32  # well under the 100 levels the service stores
 _MAX_ITEMS = 1_000
+_MAX_NODES = 20_000
 _MAX_REPR = 1_000
 _WIDE_INT = 2**63  # the service stores 64-bit integers; wider ones travel as text
 _LONG_DIGITS = re.compile(r"\d{19}")  # a 19-digit run may be a wide integer: check on the slow path
@@ -86,35 +87,71 @@ _ENCODER = json.JSONEncoder(
 )
 
 
-def safe(value: Any, max_string: int = 0, depth: int = 0) -> Any:
-    """*value* as plain JSON data, bounded in depth and items (strings cut at *max_string*)."""
-    if value is None or value is True or value is False:
-        return value
-    if isinstance(value, str):
-        if max_string and len(value) > max_string:
-            return f"{value[:max_string]}... ({len(value)} characters)"
-        return value
-    if isinstance(value, int):
-        return value if -_WIDE_INT < value < _WIDE_INT else str(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if depth >= _MAX_DEPTH:
-        return _repr(value)
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for index, (key, item) in enumerate(value.items()):
-            if index == _MAX_ITEMS:
-                out["..."] = f"{len(value) - _MAX_ITEMS} more items"
-                break
-            name = key if isinstance(key, str) else _repr(key)
-            out[name] = safe(item, max_string, depth + 1)
-        return out
-    if isinstance(value, (list, tuple)):
-        items = [safe(item, max_string, depth + 1) for item in value[:_MAX_ITEMS]]
-        if len(value) > _MAX_ITEMS:
-            items.append(f"... {len(value) - _MAX_ITEMS} more items")
-        return items
-    return safe(_default(value), max_string, depth + 1)
+def safe(value: Any, max_string: int = 0) -> Any:
+    """*value* as plain JSON data: bounded in depth, items and nodes, cycles cut.
+
+    Strings longer than *max_string* (when not 0) are cut.
+    """
+    return _Walk(max_string).walk(value, 0)
+
+
+class _Walk:
+    """One bounded walk: the containers on the current path (for cycles) and a node budget."""
+
+    __slots__ = ("budget", "max_string", "path")
+
+    def __init__(self, max_string: int) -> None:
+        self.max_string = max_string
+        self.path: set[int] = set()
+        self.budget = _MAX_NODES  # shared references without a cycle can still multiply
+
+    def walk(self, value: Any, depth: int) -> Any:
+        self.budget -= 1
+        if value is None or value is True or value is False:
+            return value
+        if isinstance(value, str):
+            limit = self.max_string
+            if limit and len(value) > limit:
+                return f"{value[:limit]}... ({len(value)} characters)"
+            return value
+        if isinstance(value, int):
+            return value if -_WIDE_INT < value < _WIDE_INT else _wide(value)
+        if isinstance(value, float):
+            return value if math.isfinite(value) else str(value)
+        if depth >= _MAX_DEPTH or self.budget <= 0:
+            return _repr(value)
+        key = id(value)
+        if key in self.path:
+            return "<cycle>"
+        self.path.add(key)
+        try:
+            return self._container(value, depth)
+        finally:
+            self.path.discard(key)
+
+    def _container(self, value: Any, depth: int) -> Any:
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for index, (key, item) in enumerate(value.items()):
+                if index == _MAX_ITEMS:
+                    out["..."] = f"{len(value) - _MAX_ITEMS} more items"
+                    break
+                name = key if isinstance(key, str) else _repr(key)
+                out[name] = self.walk(item, depth + 1)
+            return out
+        if isinstance(value, (list, tuple)):
+            items = [self.walk(item, depth + 1) for item in value[:_MAX_ITEMS]]
+            if len(value) > _MAX_ITEMS:
+                items.append(f"... {len(value) - _MAX_ITEMS} more items")
+            return items
+        return self.walk(_default(value), depth + 1)
+
+
+def _wide(value: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # more digits than int-to-str conversion allows
+        return f"<int of {value.bit_length()} bits>"
 
 
 def _slow(value: Any, max_string: int = 0) -> str:

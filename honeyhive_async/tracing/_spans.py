@@ -209,15 +209,18 @@ def open_span(
     if not STATE.enabled:
         return None
     parent = CURRENT.get()
-    opened = None
-    if parent is None:
-        tracer = tracer or active_tracer()
-        if tracer is None:
-            return None
-        parent = opened = Session(tracer, tracer.session_name or name)
-    if not parent.session.sampled:
+    if parent is not None:
+        if not parent.session.sampled:
+            return None  # nothing is recorded in a sampled-out session; the context says so
+        return Span(parent, name, event_type), None
+    tracer = tracer or active_tracer()
+    if tracer is None:
         return None
-    return Span(parent, name, event_type), opened
+    # A root call is given its span even when its session is sampled out: while it
+    # runs, the span tells the calls it makes that they belong to that session, so
+    # they do not open sessions (sampled on their own) of their own.
+    opened = Session(tracer, tracer.session_name or name)
+    return Span(opened, name, event_type), opened
 
 
 def close_span(span: Span, opened: Session | None, error: BaseException | None) -> None:
@@ -243,7 +246,10 @@ def describe(error: BaseException) -> str:
         return "cancelled (CancelledError)"
     if isinstance(error, GeneratorExit):
         return "cancelled (GeneratorExit: the generator was closed before it was exhausted)"
-    text = str(error)
+    try:
+        text = str(error)
+    except Exception:  # an exception whose text cannot be made is still recorded
+        text = "<str() of the exception failed>"
     return f"{name}: {text}" if text else name
 
 
@@ -278,13 +284,16 @@ class span:
     ) -> None:
         self._token: Any = None
         self._opened: Session | None = None
-        opened = open_span(event_name, event_type if event_type in SPAN_TYPES else "tool")
+        if event_type not in SPAN_TYPES:
+            raise ValueError(f"event_type must be one of {SPAN_TYPES}, got {event_type!r}")
+        opened = open_span(str(event_name), event_type)
         if opened is None:
             self._span: Span | None = None
             return
         self._span, self._opened = opened
-        self._span.inputs = self._span.tracer.capture(inputs or {})
-        self._span.enrich(config=config, metadata=metadata)
+        if self._span.recording:
+            self._span.inputs = self._span.tracer.capture(inputs or {})
+            self._span.enrich(config=config, metadata=metadata)
 
     def __enter__(self) -> Span:
         if self._span is None:

@@ -91,6 +91,8 @@ class Tracer:
         self.project = _text("project", project)
         self.source = _text("source", source)
         self.session_name = None if session_name is None else _text("session_name", session_name)
+        if callable(processors) or isinstance(processors, (str, bytes)):  # type: ignore[unreachable]
+            raise TypeError(f"processors must be a sequence of callables, got {processors!r}")
         self.processors = tuple(processors)
         for processor in self.processors:
             if not callable(processor):
@@ -215,20 +217,19 @@ class Tracer:
 
         An ``updateEvent`` through the batcher's core; returns its Result.
         """
+        from .._result import Err
+        from ..errors import TransportError
         from ..funcs import events_update_event
 
-        batcher = self._sink.batcher
-        assert batcher is not None  # a tracer's sink is attached before it is handed out
-        return await events_update_event(
-            batcher._core, {"event_id": event_id, "feedback": dict(feedback)}
-        )
+        body = {"event_id": event_id, "feedback": dict(feedback)}
+        try:
+            return await self._sink.call(lambda batcher: events_update_event(batcher._core, body))
+        except RuntimeError as exc:  # the delivery thread could not start
+            return Err(TransportError(str(exc), operation_id="updateEvent", sent=False))
 
     async def flush(self, timeout: float = 10.0) -> DeliveryReport:
-        """Send everything traced so far (the batcher's :meth:`~EventBatcher.flush`)."""
-        batcher = self._sink.batcher
-        assert batcher is not None
-        self._sink.drain()
-        return await batcher.flush(timeout)
+        """Send everything traced so far; the batcher's report by *timeout* seconds."""
+        return await self._sink.call(lambda batcher: batcher.flush(timeout))
 
     def uninstall(self) -> None:
         """Stop being the tracer of root calls (sessions already open finish normally)."""

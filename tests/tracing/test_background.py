@@ -62,8 +62,18 @@ def stored(server_url: str, project: str) -> list[dict[str, Any]]:
         async with HoneyHiveCore(bearer_auth=KEY, server_url=server_url) as core:
             page = await funcs.events_get_events(core, {"project": project, "filters": []})
             return [
-                {k: getattr(e, k) for k in ("event_type", "event_name", "event_id", "parent_id",
-                                            "session_id", "error", "outputs")}
+                {
+                    k: getattr(e, k)
+                    for k in (
+                        "event_type",
+                        "event_name",
+                        "event_id",
+                        "parent_id",
+                        "session_id",
+                        "error",
+                        "outputs",
+                    )
+                }
                 for e in page.unwrap().events
             ]
 
@@ -127,10 +137,12 @@ def run_script(source: str, env: dict[str, str]) -> subprocess.CompletedProcess[
 
 
 EXIT_SCRIPT = """
-    import os, sys
+    import os
     from honeyhive_async import tracing
 
-    tracing.configure(project=os.environ["PROJECT"], exit_timeout=float(sys.argv[1] if len(sys.argv) > 1 else 5))
+    EXIT_TIMEOUT = 5
+
+    tracing.configure(project=os.environ["PROJECT"], exit_timeout=EXIT_TIMEOUT)
 
     @tracing.trace
     def step(i):
@@ -153,7 +165,7 @@ def test_exit_drains_the_queue(server_url: str, project: str) -> None:
 
 def test_exit_timeout_zero_says_what_was_left(server_url: str, project: str) -> None:
     """``exit_timeout=0`` skips the drain and logs how many events were not delivered."""
-    source = EXIT_SCRIPT.replace("float(sys.argv[1] if len(sys.argv) > 1 else 5)", "0")
+    source = EXIT_SCRIPT.replace("EXIT_TIMEOUT = 5", "EXIT_TIMEOUT = 0")
     env = {"PROJECT": project, "HONEYHIVE_API_KEY": KEY, "HONEYHIVE_SERVER_URL": server_url}
     done = run_script(source, env)
     assert 0 == done.returncode, done.stderr

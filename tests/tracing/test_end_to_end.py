@@ -67,7 +67,7 @@ async def test_nested_app_is_stored_as_one_exact_tree() -> None:
                 tracer.uninstall()
             assert (8, 0) == (report.sent, report.failed)
             page = await funcs.events_get_events(core, {"project": PROJECT, "filters": []})
-    events = [e for e in page.unwrap().events]
+    events = list(page.unwrap().events)
     by_id = {e.event_id: e for e in events}
     sid = session.session_id
 
@@ -87,18 +87,22 @@ async def test_nested_app_is_stored_as_one_exact_tree() -> None:
     for event in events:
         children = {e.event_id for e in events if e.parent_id == event.event_id}
         assert children == set(event.children_ids or []), event.event_name
-        assert event.duration is not None and event.duration >= 0
-        assert event.start_time is not None and event.end_time is not None
+        assert event.duration is not None
+        assert event.duration >= 0
+        assert event.start_time is not None
+        assert event.end_time is not None
         assert event.start_time <= event.end_time
         parent = by_id.get(event.parent_id or "")
         if parent is not None and parent.event_type != "session":
-            assert parent.start_time is not None and parent.end_time is not None
+            assert parent.start_time is not None
+            assert parent.end_time is not None
             assert parent.start_time <= event.start_time <= event.end_time <= parent.end_time + 1
     named = {e.event_name: e for e in events}
     assert "LookupError: no index for q" == named["broken"].error
     assert "cancelled (CancelledError)" == named["slow"].error
     assert {"result": "Hello world"} == named["stream"].outputs
-    assert named["stream"].metrics is not None and "time_to_first_item_ms" in named["stream"].metrics
+    assert named["stream"].metrics is not None
+    assert "time_to_first_item_ms" in named["stream"].metrics
     assert {"user": "ada"} == named["chat"].inputs
     assert {"query": "q"} == named["broken"].inputs
 
