@@ -10,9 +10,10 @@ import typing
 import pytest
 
 import honeyhive_async
+import honeyhive_async.testing
 from honeyhive_async import errors, funcs, models
 
-MODULES = [honeyhive_async, funcs, models, errors]
+MODULES = [honeyhive_async, funcs, models, errors, honeyhive_async.testing]
 
 
 def is_own(module: types.ModuleType, name: str, value: object) -> bool:
