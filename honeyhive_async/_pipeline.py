@@ -23,6 +23,7 @@ import aiohttp
 from . import _converter
 from ._config import RetryConfig
 from ._core import HoneyHiveCore, check_timeout, client_timeout
+from ._json import make_json_encoder
 from ._result import Err, Ok, Result
 from ._retry import RetryRule, run_with_retries
 from .errors import (
@@ -45,36 +46,6 @@ Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
 _JSON = "application/json"
-
-
-_C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
-
-
-def make_json_encoder(c_make_encoder: Any = _C_MAKE_ENCODER) -> Callable[[Any], str]:
-    """Compact JSON (no NaN) of any value, with json's C encoders made once.
-
-    ``json.dumps`` builds a new encoder per call; on the hot path that costs
-    as much as encoding a small event. The ASCII encoder is the fastest, so
-    it goes first; text it had to escape (``\\u``) is encoded again as UTF-8,
-    so non-ASCII text travels as raw UTF-8, as the TypeScript SDK sends it.
-    Without the C accelerator (PyPy, say) this is the plain ``JSONEncoder``.
-    Reference cycles end in a ``RecursionError`` instead of a ``ValueError``.
-    """
-    plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    if c_make_encoder is None:
-        return plain.encode
-    ascii_chunks, utf8_chunks = (
-        c_make_encoder(None, plain.default, escape, None, ":", ",", False, False, False)
-        for escape in (json.encoder.encode_basestring_ascii, json.encoder.encode_basestring)
-    )
-
-    def encode(value: Any) -> str:
-        text = "".join(ascii_chunks(value, 0))
-        if "\\u" in text:
-            return "".join(utf8_chunks(value, 0))
-        return text
-
-    return encode
 
 
 encode_json = make_json_encoder()

@@ -47,12 +47,16 @@ class LoopSink:
         self.unreported = 0  # drops made off the loop's thread, for its next report
         self._wake = False
         self._errors: tuple[type[Exception], type[Exception]] | None = None
+        self._running_loop = _running_loop
 
     def attach(self, batcher: EventBatcher, loop: asyncio.AbstractEventLoop) -> None:
         """Deliver to *batcher* from now on; what is pending goes first."""
+        import asyncio
+
         from ..errors import BatcherClosedError, QueueFullError
 
         self._errors = (QueueFullError, BatcherClosedError)
+        self._running_loop = asyncio._get_running_loop  # looked up once: it runs per event
         self.batcher, self.loop = batcher, loop
         self._schedule()
 
@@ -61,7 +65,7 @@ class LoopSink:
 
         Never blocks, never raises.
         """
-        if self.loop is not None and _running_loop() is self.loop:
+        if self.loop is not None and self._running_loop() is self.loop:
             if self.pending:  # keep the order: older events first
                 self.drain()
             self.offer(event_id, data, rejected)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import enum
-import json
 import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["DEFAULT_MAX_VALUE_CHARS", "dumps", "safe"]
+from .._json import make_json_encoder
+
+__all__ = ["DEFAULT_MAX_VALUE_CHARS", "dumps", "encode", "safe"]
 
 DEFAULT_MAX_VALUE_CHARS = 100_000
 """The JSON characters one captured field (``inputs``, ``outputs``, ...) may take by default."""
@@ -82,9 +83,8 @@ def _default(value: Any) -> Any:
     return _repr(value)
 
 
-_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_default
-)
+encode = make_json_encoder(default=_default)
+"""Compact JSON of *value*, with the stand-ins above; raises for cycles, NaN, odd keys."""
 
 
 def safe(value: Any, max_string: int = 0) -> Any:
@@ -156,15 +156,15 @@ def _wide(value: int) -> str:
 
 def _slow(value: Any, max_string: int = 0) -> str:
     try:
-        return _ENCODER.encode(safe(value, max_string))
+        return encode(safe(value, max_string))
     except Exception:  # a mapping whose items() raises, ...
-        return _ENCODER.encode(_repr(value))
+        return encode(_repr(value))
 
 
 def dumps(value: Any, limit: int = DEFAULT_MAX_VALUE_CHARS) -> str:
     """*value* as JSON text of about *limit* characters at most; never raises ``Exception``."""
     try:
-        text = _ENCODER.encode(value)
+        text = encode(value)
         if _LONG_DIGITS.search(text) is not None:
             text = _slow(value)
     except Exception:  # a cycle, NaN, a key JSON cannot carry, nesting past the recursion limit
@@ -174,6 +174,4 @@ def dumps(value: Any, limit: int = DEFAULT_MAX_VALUE_CHARS) -> str:
     text = _slow(value, max(64, limit // 8))
     if len(text) <= limit:
         return text
-    return _ENCODER.encode(
-        {"truncated": f"{len(text)} characters of JSON", "preview": text[: limit // 2]}
-    )
+    return encode({"truncated": f"{len(text)} characters of JSON", "preview": text[: limit // 2]})

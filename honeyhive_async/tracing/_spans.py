@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._encode import encode
 from ._state import CURRENT, STATE, active_tracer, new_id, warn_limited
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class Node:
         "error",
         "event_id",
         "feedback",
+        "id_json",
         "inputs",
         "metadata",
         "metrics",
@@ -62,12 +64,16 @@ class Node:
 
     event_type: str
     parent_id: str | None
+    parent_json: str | None
 
-    def __init__(self, tracer: Tracer, session: Session | None, name: str, event_id: str) -> None:
+    def __init__(
+        self, tracer: Tracer, session: Session | None, name: str, event_id: str, id_json: str
+    ) -> None:
         self.tracer = tracer
         self.session: Session = session if session is not None else self  # type: ignore[assignment]
         self.name = name
         self.event_id = event_id
+        self.id_json = id_json  # the id as JSON text, made once for the event and its children
         self.inputs = "{}"  # JSON text, captured when the node opens
         self.config: dict[str, Any] | None = None
         self.outputs: dict[str, Any] | None = None
@@ -115,20 +121,28 @@ class Session(Node):
 
     event_type = "session"
     parent_id = None
+    parent_json = None
 
     def __init__(self, tracer: Tracer, name: str, session_id: str | None = None) -> None:
-        super().__init__(tracer, None, name, session_id or new_id())
+        if session_id is None:  # ours is a UUID: nothing to escape
+            session_id = new_id()
+            id_json = f'"{session_id}"'
+        else:
+            id_json = encode(session_id)
+        super().__init__(tracer, None, name, session_id, id_json)
         self.sampled = tracer.samples(self.event_id)
 
 
 class Span(Node):
     """One traced call or block: an event of its session, child of ``parent_id``."""
 
-    __slots__ = ("event_type", "parent_id")
+    __slots__ = ("event_type", "parent_id", "parent_json")
 
     def __init__(self, parent: Node, name: str, event_type: str) -> None:
-        super().__init__(parent.tracer, parent.session, name, new_id())
+        event_id = new_id()
+        super().__init__(parent.tracer, parent.session, name, event_id, f'"{event_id}"')
         self.parent_id: str | None = parent.event_id
+        self.parent_json: str | None = parent.id_json
         self.event_type = event_type
 
 
@@ -259,7 +273,7 @@ def _unrecorded() -> Span:
     for name in Node.__slots__:
         setattr(null, name, None)
     null.session, null.event_id, null.name, null.inputs = null, "", "", "{}"
-    null.event_type, null.parent_id, null.ended = "tool", None, True
+    null.event_type, null.parent_id, null.parent_json, null.ended = "tool", None, None, True
     return null  # type: ignore[no-any-return]
 
 

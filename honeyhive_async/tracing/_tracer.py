@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._encode import _ENCODER, DEFAULT_MAX_VALUE_CHARS, dumps
+from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode
 from ._spans import Node, Session, describe
 from ._state import CURRENT, STATE, set_default, warn_limited
 
@@ -28,7 +28,18 @@ __all__ = ["Processor", "Tracer"]
 Processor = Callable[[dict[str, Any]], dict[str, Any]]
 """Takes an event (plain JSON data, wire field names) and returns the event to send."""
 
-_OPTIONAL = ("outputs", "metadata", "metrics", "feedback", "user_properties")
+_OPTIONAL = ("metadata", "metrics", "feedback", "user_properties")
+_LABELS: dict[tuple[str, str], str] = {}
+
+
+def _label(name: str, event_type: str) -> str:
+    """``,"event_name":...,"event_type":...`` of an event, made once per name and type."""
+    label = _LABELS.get((name, event_type))
+    if label is None:
+        label = f',"event_name":{encode(name)},"event_type":"{event_type}"'
+        if len(_LABELS) < 4096:  # names are few: function names; bound it all the same
+            _LABELS[(name, event_type)] = label
+    return label
 
 
 def _text(name: str, value: object) -> str:
@@ -109,7 +120,7 @@ class Tracer:
         self.max_value_chars = max_value_chars
         self._sink = sink
         # The fixed part of every event's JSON, encoded once.
-        self._head = _ENCODER.encode({"project": self.project, "source": self.source})[:-1]
+        self._head = encode({"project": self.project, "source": self.source})[:-1]
 
     def __repr__(self) -> str:
         return f"<Tracer project={self.project!r} source={self.source!r}>"
@@ -152,39 +163,24 @@ class Tracer:
         if not node.session.sampled:
             return
         duration = (time.perf_counter_ns() - node.start_ns) / 1e6
-        parts = [
-            self._head,
-            ',"event_name":',
-            _ENCODER.encode(node.name),
-            ',"event_type":"',
-            node.event_type,
-            '","event_id":',
-            _ENCODER.encode(node.event_id),  # a session's id may be the caller's: encode it
-            ',"session_id":',
-            _ENCODER.encode(node.session.event_id),
-        ]
-        if node.parent_id is not None:
-            parts += [',"parent_id":', _ENCODER.encode(node.parent_id)]
-        parts += [
-            ',"start_time":',
-            repr(node.start_ms),
-            ',"end_time":',
-            repr(node.start_ms + duration),
-            ',"duration":',
-            repr(duration),
-            ',"inputs":',
-            node.inputs,
-            ',"config":',
-            self.capture(node.config) if node.config else "{}",
-        ]
-        if node.error is not None:
-            parts += [',"error":', _ENCODER.encode(node.error)]
+        start = node.start_ms
+        parent = "" if node.parent_json is None else f',"parent_id":{node.parent_json}'
+        config = self.capture(node.config) if node.config else "{}"
+        rest = "" if node.error is None else f',"error":{encode(node.error)}'
+        if node.outputs is not None:
+            rest += f',"outputs":{self.capture(node.outputs)}'
         for name in _OPTIONAL:
             value = getattr(node, name)
             if value is not None:
-                parts += [',"', name, '":', self.capture(value)]
-        parts.append("}")
-        self._send(node.event_id, "".join(parts))
+                rest += f',"{name}":{self.capture(value)}'
+        # One f-string over text made once where it can be: the event's JSON in one piece.
+        self._send(
+            node.event_id,
+            f"{self._head}{_label(node.name, node.event_type)},"
+            f'"event_id":{node.id_json},"session_id":{node.session.id_json}{parent},'
+            f'"start_time":{start!r},"end_time":{start + duration!r},"duration":{duration!r},'
+            f'"inputs":{node.inputs},"config":{config}{rest}}}',
+        )
 
     def _send(self, event_id: str, text: str) -> None:
         rejected = None
@@ -207,7 +203,7 @@ class Tracer:
             except Exception as exc:
                 name = getattr(processor, "__qualname__", repr(processor))
                 keep = {"event_id": event_id}
-                return _ENCODER.encode(keep), f"processor {name} failed: {describe(exc)}"
+                return encode(keep), f"processor {name} failed: {describe(exc)}"
         return dumps(event, 1 << 62), None
 
     # -- after the fact -------------------------------------------------------------
