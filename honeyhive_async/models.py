@@ -54,7 +54,7 @@ __all__ = [
 JSONObject = dict[str, Any]
 """A free-form JSON object, passed to the wire as given."""
 
-EventType = Literal["model", "tool", "chain"]
+EventType = Literal["model", "tool", "chain", "session"]
 FilterOperator = Literal[
     "is",
     "is not",
@@ -69,8 +69,12 @@ FilterOperator = Literal[
 ]
 FilterType = Literal["string", "number", "boolean", "datetime", "id"]
 
-EVENT_TYPES: Final = ("model", "tool", "chain")
-"""The ``event_type`` values a create request accepts."""
+EVENT_TYPES: Final = ("model", "tool", "chain", "session")
+"""The ``event_type`` values a create request accepts.
+
+A ``session`` event is the session itself: its ``event_id`` is the session
+id and it has no parent (see the local server's docs for the rules).
+"""
 FILTER_OPERATORS: Final = (
     "is",
     "is not",
@@ -147,7 +151,7 @@ def _one_of(values: tuple[str, ...]) -> Any:
 
 @attrs.frozen(kw_only=True)
 class CreateEventRequest:
-    """One event to create: a model call, a tool call or a chain step.
+    """One event to create: a model call, a tool call, a chain step or a session.
 
     ``start_time``, ``end_time`` and ``duration`` are in milliseconds (the
     times since the Unix epoch, UTC). When ``event_id`` is unset,

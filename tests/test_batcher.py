@@ -229,7 +229,7 @@ def test_event_kind_recognises_model_events_by_their_fields(data: Any, kind: str
 @pytest.mark.parametrize(
     ("data", "issue"),
     [
-        ({**EVENT, "event_type": "session"}, "event_type"),
+        ({**EVENT, "event_type": "span"}, "event_type"),
         ({k: v for k, v in EVENT.items() if k != "project"}, "project"),
         ({**EVENT, "duration": "12"}, "duration"),
         ({**EVENT, "duration": float("nan")}, "duration"),

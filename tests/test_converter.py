@@ -39,6 +39,11 @@ CASES: list[tuple[type[Any], Any, bool]] = [
         True,
     ),
     (models.CreateEventRequestBody, {"event": {**EVENT, "start_time": 1714978764301.5}}, True),
+    (
+        models.CreateEventRequestBody,
+        {"event": {**EVENT, "event_type": "session", "event_id": "s", "session_id": "s"}},
+        True,
+    ),
     (models.CreateEventRequestBody, {"event": {**EVENT, "event_type": "other"}}, False),
     (models.CreateEventRequestBody, {"event": {**EVENT, "event_type": ["model"]}}, False),
     (models.CreateEventRequestBody, {"event": {**EVENT, "duration": True}}, False),
@@ -142,7 +147,7 @@ def test_model_input_equals_mapping_input() -> None:
 def test_enum_fields_are_checked_on_models_too() -> None:
     """Building a model with a wrong enum value fails at once, naming the field."""
     with pytest.raises(ValueError, match="event_type"):
-        models.CreateEventRequest(**{**EVENT, "event_type": "session"})
+        models.CreateEventRequest(**{**EVENT, "event_type": "span"})
 
 
 def test_event_ids_are_uuid4() -> None:

@@ -205,7 +205,7 @@ async def test_import_reports_malformed_lines_and_sends_the_rest(
     lines = [
         json.dumps(EVENT),
         "{not json",
-        json.dumps({**EVENT, "event_type": "session"}),
+        json.dumps({**EVENT, "event_type": "span"}),
         "",
         json.dumps(MODEL_EVENT),
         json.dumps(dead_letter_line),

@@ -553,8 +553,13 @@ async def test_update_event_ignores_the_success_body(
     ("request_", "issues"),
     [
         (
-            {"event": {**EVENT, "event_type": "session"}},
-            [("event.event_type", "must be one of 'model', 'tool', 'chain' (got 'session')")],
+            {"event": {**EVENT, "event_type": "span"}},
+            [
+                (
+                    "event.event_type",
+                    "must be one of 'model', 'tool', 'chain', 'session' (got 'span')",
+                )
+            ],
         ),
         ({"event": {**EVENT, "project": None}}, [("event.project", "expected a string, got null")]),
         (

@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from .._version import __version__
-from ._events import build_event, model_event_request, now_ms, plan_batch
+from ._events import build_event, check_session_event, model_event_request, now_ms, plan_batch
 from ._faults import FaultConfig, FaultInjector, fault_middleware
 from ._openapi import SCHEMAS, openapi_document
 from ._query import compile_query
@@ -104,8 +104,12 @@ async def _body(request: web.Request, schema: Mapping[str, Any]) -> dict[str, An
 
 
 async def create_event(request: web.Request) -> web.Response:
-    """createEvent: store one event; a known ``event_id`` is acknowledged, not duplicated."""
+    """createEvent: store one event; a known ``event_id`` is acknowledged, not duplicated.
+
+    A ``session`` event sent for a stored session is merged into it (see the store).
+    """
     body = await _body(request, SCHEMAS["CreateEventBody"])
+    check_session_event(body["event"], ("event",))
     event = build_event(body["event"], now=now_ms())
     await _store(request).insert([event])
     return web.json_response({"event_id": event["event_id"], "success": True})

@@ -13,13 +13,14 @@ from typing import Any
 
 import attrs
 
-from ._validate import Invalid, check
+from ._validate import Invalid, PathSegment, check
 
 __all__ = [
     "BatchPlan",
     "Event",
     "build_event",
     "build_session",
+    "check_session_event",
     "model_event_request",
     "new_id",
     "now_ms",
@@ -63,6 +64,37 @@ def _times(raw: Mapping[str, Any], now: int) -> tuple[float, float]:
     return start, end
 
 
+def check_session_event(
+    raw: Mapping[str, Any], path: Sequence[PathSegment] = (), *, session_id: str | None = None
+) -> None:
+    """Raise :class:`Invalid` when a ``session`` event breaks the rules of sessions.
+
+    A session event is the session itself: its ``event_id``, its
+    ``session_id`` and the batch's session (``session_id``, for
+    single-session batches) must agree where given, and it has no parent.
+    Other event types pass unchecked. ``path`` locates ``raw`` in the request.
+    """
+    if raw["event_type"] != "session":
+        return
+    if raw.get("parent_id") is not None:
+        raise Invalid((*path, "parent_id"), "must be absent: a session event has no parent")
+    given = [
+        (name, value)
+        for name, value in (
+            ("event_id", raw.get("event_id")),
+            ("session_id", raw.get("session_id")),
+            ("the batch's session_id", session_id),
+        )
+        if value is not None
+    ]
+    if len({value for _, value in given}) > 1:
+        got = ", ".join(f"{name} {value!r}" for name, value in given)
+        raise Invalid(
+            (*path, "session_id"),
+            f"must equal event_id in a session event, which is its own session (got {got})",
+        )
+
+
 def build_event(raw: Mapping[str, Any], *, now: int, session_id: str | None = None) -> Event:
     """Complete a CreateEventRequest into the event to store.
 
@@ -70,10 +102,16 @@ def build_event(raw: Mapping[str, Any], *, now: int, session_id: str | None = No
     ``start_time`` defaults to ``now`` (or ``end_time - duration``) and
     ``end_time`` to ``start_time + duration``, rounded to whole
     milliseconds. A ``session_id`` argument
-    (single-session batches) overrides the request's own.
+    (single-session batches) overrides the request's own. A ``session``
+    event (checked by :func:`check_session_event`) is its own session,
+    so its two ids default to each other.
     """
-    event_id = raw.get("event_id") or new_id()
-    session = session_id or raw.get("session_id") or new_id()
+    if raw["event_type"] == "session":
+        event_id = raw.get("event_id") or raw.get("session_id") or session_id or new_id()
+        session = event_id
+    else:
+        event_id = raw.get("event_id") or new_id()
+        session = session_id or raw.get("session_id") or new_id()
     parent = raw.get("parent_id") or (session if session != event_id else None)
     start, end = _times(raw, now)
     return {
@@ -194,10 +232,12 @@ def plan_batch(
     for index, item in enumerate(body.get(items_key) or []):
         try:
             check(item, item_schema)
+            request = to_request(item)
+            check_session_event(request, session_id=shared)
         except Invalid as exc:
             errors.append(exc.in_item(f"{items_key}[{index}]"))
             continue
-        events.append(build_event(to_request(item), now=now, session_id=shared))
+        events.append(build_event(request, now=now, session_id=shared))
     session = build_session(props, shared, events) if shared and events else None
     session_id = shared or (events[0]["session_id"] if events else new_id())
     return BatchPlan(events=events, errors=errors, session=session, session_id=session_id)

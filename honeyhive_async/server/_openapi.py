@@ -48,10 +48,21 @@ _CREATE_EVENT: Schema = {
         "project": {**_ID, "description": "The project's name."},
         "source": _STR,
         "event_name": _ID,
-        "event_type": {"type": "string", "enum": list(EVENT_TYPES)},
+        "event_type": {
+            "type": "string",
+            "enum": list(EVENT_TYPES),
+            "description": "`session` stores the session itself: its event_id is the "
+            "session id and it has no parent.",
+        },
         "event_id": {**_ID, "description": "Generated (uuid4) when absent."},
-        "session_id": {**_ID, "description": "Generated (uuid4) when absent."},
-        "parent_id": {**_ID, "description": "Defaults to the session id."},
+        "session_id": {
+            **_ID,
+            "description": "Generated (uuid4) when absent; a session event's is its event_id.",
+        },
+        "parent_id": {
+            **_ID,
+            "description": "Defaults to the session id; must be absent in a session event.",
+        },
         "children_ids": _ID_LIST,
         "config": _OBJ,
         "inputs": _OBJ,
@@ -175,7 +186,7 @@ _EVENT: Schema = {
         "project_id": {**_STR, "description": "The project's name."},
         "source": _STR,
         "event_name": _STR,
-        "event_type": {"type": "string", "enum": ["session", *EVENT_TYPES]},
+        "event_type": {"type": "string", "enum": list(EVENT_TYPES)},
         "event_id": _STR,
         "session_id": _STR,
         "parent_id": _NULLABLE_STR,

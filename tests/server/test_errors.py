@@ -78,6 +78,36 @@ async def test_bad_json_is_400(api: Api, server: LocalServer, raw: bytes, messag
 
 
 @pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"event_id": "s-1", "session_id": "s-2"},
+            "event.session_id: must equal event_id in a session event, which is its own "
+            "session (got event_id 's-1', session_id 's-2')",
+        ),
+        (
+            {"session_id": "s-1", "parent_id": "p-1"},
+            "event.parent_id: must be absent: a session event has no parent",
+        ),
+        (
+            {"event_id": "s-1", "session_id": "s-1", "parent_id": "s-1"},
+            "event.parent_id: must be absent: a session event has no parent",
+        ),
+    ],
+)
+async def test_session_event_breaking_the_session_rules_is_400(
+    api: Api, server: LocalServer, fields: dict[str, Any], message: str
+) -> None:
+    """A session event whose ids differ, or that has a parent, is a 400 naming the field."""
+    event = make_event(event_type="session", **fields)
+
+    status, body = await api.post("/events", {"event": event})
+
+    expected = (400, "invalid_request", message, 0)
+    assert expected == (status, body["error"], body["message"], await server.store.count())
+
+
+@pytest.mark.parametrize(
     ("path", "body", "message"),
     [
         ("/events", {}, "event: is required"),
@@ -85,7 +115,7 @@ async def test_bad_json_is_400(api: Api, server: LocalServer, raw: bytes, messag
         (
             "/events",
             {"event": make_event(event_type="span")},
-            "event.event_type: must be one of model, tool, chain",
+            "event.event_type: must be one of model, tool, chain, session",
         ),
         ("/events", {"event": make_event(inputs=None)}, "event.inputs: is required"),
         (

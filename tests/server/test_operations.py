@@ -277,7 +277,10 @@ async def test_batch_without_single_session_keeps_each_session(
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        (make_event(event_type="span"), "events[1]: event_type must be one of model, tool, chain"),
+        (
+            make_event(event_type="span"),
+            "events[1]: event_type must be one of model, tool, chain, session",
+        ),
         (make_event(project=None), "events[1]: project is required"),
         (make_event(duration="1"), "events[1]: duration must be a finite number"),
         (make_event(duration=-1), "events[1]: duration must be >= 0"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import honeyhive_async.server
+from honeyhive_async import models
 from honeyhive_async.server import LocalServer, create_app, openapi_document
 
 from ._support import Api
@@ -56,6 +57,19 @@ def test_openapi_references_resolve() -> None:
 
     expected: tuple[str, list[str]] = ("3.1.0", [])
     assert expected == (document["openapi"], unresolved)
+
+
+def test_openapi_event_types_are_the_models_enum() -> None:
+    """Created and returned events take the models' event types, session included."""
+    schemas = openapi_document()["components"]["schemas"]
+
+    actual = [
+        schemas[name]["properties"]["event_type"]["enum"]
+        for name in ("CreateEventRequest", "Event")
+    ]
+
+    expected = [["model", "tool", "chain", "session"]] * 2
+    assert (expected, list(models.EVENT_TYPES)) == (actual, expected[0])
 
 
 async def test_openapi_is_served(api: Api, server: LocalServer) -> None:
