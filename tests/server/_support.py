@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 
 import aiohttp
 
+from honeyhive_async.server import LocalServer
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -115,6 +117,15 @@ class Api:
     async def export(self, **request: Any) -> tuple[int, Any]:
         """getEvents in project ``p`` (no filters unless given)."""
         return await self.post("/events/export", {"project": "p", "filters": [], **request})
+
+
+@asynccontextmanager
+async def local_api() -> AsyncIterator[tuple[LocalServer, Api]]:
+    """A running server with a fresh in-memory database and a client with its key."""
+    async with LocalServer() as server:
+        headers = {"Authorization": f"Bearer {server.api_key}"}
+        async with aiohttp.ClientSession(server.url, headers=headers) as session:
+            yield server, Api(session)
 
 
 ROOT = Path(__file__).resolve().parents[2]

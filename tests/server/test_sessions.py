@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from honeyhive_async.server import LocalServer
 
-from ._support import Api, make_event
+from ._support import Api, local_api, make_event, tree_order
 
 
 def session_event(event_id: str | None = "s-1", **fields: Any) -> dict[str, Any]:
@@ -286,3 +288,58 @@ async def test_session_event_does_not_merge_into_another_kind(
     assert stored is not None
     expected = ((200, {"event_id": "x", "success": True}), "tool", "tool")
     assert expected == (answer, stored["event_type"], stored["event_name"])
+
+
+@st.composite
+def forests(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int]]:
+    """Random session trees (1-30 events each), an arrival order and its cut into requests.
+
+    Each event's parent is drawn among the events before it, which gives
+    trees of every depth and fan-out; start times are few, to make ties.
+    """
+    times = st.integers(0, 20)
+    events: list[dict[str, Any]] = []
+    for tree in range(draw(st.integers(1, 3))):
+        session = f"s{tree}"
+        nodes = [session_event(session, start_time=draw(times))]
+        for index in range(1, draw(st.integers(1, 30))):
+            parent = nodes[draw(st.integers(0, index - 1))]["event_id"]
+            kind = draw(st.sampled_from(["chain", "tool", "model"]))
+            nodes.append(
+                make_event(
+                    event_id=f"{session}-{index}",
+                    event_type=kind,
+                    session_id=session,
+                    parent_id=parent,
+                    start_time=draw(times),
+                )
+            )
+        # Later trees may lack their session event: their events are grouped all the same.
+        events += nodes if tree == 0 or draw(st.booleans()) else nodes[1:]
+    arrival = draw(st.permutations(events))
+    cuts = sorted(draw(st.sets(st.integers(1, len(events) - 1))) if len(events) > 1 else set())
+    sizes = [b - a for a, b in zip([0, *cuts], [*cuts, len(events)], strict=True)]
+    return events, list(arrival), sizes
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@given(forests())
+async def test_any_tree_in_any_order_has_every_child_and_its_session_first(
+    forest: tuple[list[dict[str, Any]], list[dict[str, Any]], list[int]],
+) -> None:
+    """Whatever the trees and their arrival, children_ids are exact and sessions come whole."""
+    events, arrival, sizes = forest
+    async with local_api() as (_, api):
+        await send(api, arrival, sizes)
+        _, body = await api.export(limit=7500)
+
+    returned = body["events"]
+    first_in_session: dict[str, str] = {}
+    for event in returned:
+        first_in_session.setdefault(event["session_id"], event["event_id"])
+    sessions = [e["event_id"] for e in events if e["event_type"] == "session"]
+
+    assert children_of(events) == {e["event_id"]: sorted(e["children_ids"]) for e in returned}
+    assert {s: s for s in sessions} == {s: first_in_session[s] for s in sessions}
+    expected = [e["event_id"] for e in sorted(events, key=tree_order(events))]
+    assert expected == [e["event_id"] for e in returned]
