@@ -129,7 +129,7 @@ def _describe(result: Result[Any]) -> str:
 
 
 async def _stored(core: HoneyHiveCore, project: str) -> Result[list[tuple[str, ...]]]:
-    """One project's non-session events, newest first, as table rows."""
+    """One project's non-session events, in the server's order, as table rows."""
     res = await funcs.events_get_events(
         core,
         {

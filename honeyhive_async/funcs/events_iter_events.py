@@ -6,8 +6,9 @@ never mistaken for the end. :func:`events_get_all_events` collects them
 into a list and returns the failure as ``Err`` instead.
 
 Paging is by offset: events stored meanwhile *ahead* of the position reached
-(in the server's order, newest ``start_time`` first) shift later pages. For
-a stable read, bound the query with ``date_range`` ``lte`` in the past.
+(in the server's order; the local server's is whole sessions, the latest
+first) shift later pages. For a stable read, bound the query with
+``date_range`` ``lte`` in the past.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ _CREATE_EVENT: Schema = {
             "type": "string",
             "enum": list(EVENT_TYPES),
             "description": "`session` stores the session itself: its event_id is the "
-            "session id and it has no parent.",
+            "session id and it has no parent; sent again, it is merged into the stored session.",
         },
         "event_id": {**_ID, "description": "Generated (uuid4) when absent."},
         "session_id": {
@@ -190,7 +190,11 @@ _EVENT: Schema = {
         "event_id": _STR,
         "session_id": _STR,
         "parent_id": _NULLABLE_STR,
-        "children_ids": _ID_LIST,
+        "children_ids": {
+            **_ID_LIST,
+            "description": "The ids it was created with, then every stored event whose "
+            "parent_id is this event's id.",
+        },
         "config": _OBJ,
         "inputs": _OBJ,
         "outputs": _OBJ,
@@ -228,7 +232,12 @@ _EVENTS_RESULT: Schema = {
     "type": "object",
     "required": ["events", "totalEvents"],
     "properties": {
-        "events": {"type": "array", "items": _ref("Event")},
+        "events": {
+            "type": "array",
+            "items": _ref("Event"),
+            "description": "Grouped by session, latest session first; in each session, the "
+            "session event first, then the others by start_time (ties by event_id).",
+        },
         "totalEvents": {"type": "integer", "description": "Every match, not just this page."},
     },
 }

@@ -256,13 +256,17 @@ def _date_range(raw: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
 
 @attrs.frozen(kw_only=True)
 class EventQuery:
-    """A compiled getEvents request: a WHERE clause with its parameters, and a page."""
+    """A compiled getEvents request: a WHERE clause with its parameters, and a page.
+
+    ``latest_start`` is the date range's upper bound (epoch ms), if any.
+    """
 
     where: str
     params: tuple[Any, ...]
     limit: int
     offset: int
     projections: tuple[FieldPath, ...] = ()
+    latest_start: float | None = None
 
 
 def compile_query(body: Mapping[str, Any]) -> EventQuery:
@@ -276,7 +280,8 @@ def compile_query(body: Mapping[str, Any]) -> EventQuery:
         sql, values = _compile_filter(raw, index)
         clauses.append(sql)
         params.extend(values)
-    date_clauses, date_params = _date_range(body.get("dateRange") or {})
+    date_range = body.get("dateRange") or {}
+    date_clauses, date_params = _date_range(date_range)
     limit, page = body.get("limit") or 1000, body.get("page") or 1
     projections = tuple(
         parse_field(text, ("projections", i))
@@ -288,6 +293,7 @@ def compile_query(body: Mapping[str, Any]) -> EventQuery:
         limit=limit,
         offset=(page - 1) * limit,
         projections=projections,
+        latest_start=None if date_range.get("$lte") is None else date_params[-1],
     )
 
 

@@ -18,6 +18,16 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from ._query import FIELD_KINDS, JSON_FIELDS, EventQuery, project_event
+from ._trees import (
+    SCHEMA_VERSION,
+    TREE_INDEX,
+    attach_children,
+    merge_session,
+    page_statement,
+    settle_session_starts,
+    stored_ids,
+    upgrade,
+)
 
 __all__ = ["MERGED_FIELDS", "EventStore"]
 
@@ -47,24 +57,44 @@ CREATE TABLE IF NOT EXISTS events (
     metadata TEXT NOT NULL,
     feedback TEXT NOT NULL,
     metrics TEXT NOT NULL,
-    user_properties TEXT NOT NULL
+    user_properties TEXT NOT NULL,
+    session_start NUMERIC NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS events_by_time ON events (project, start_time DESC, event_id);
 CREATE INDEX IF NOT EXISTS events_by_type
     ON events (project, event_type, start_time DESC, event_id);
-CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id);
+CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, session_start);
 CREATE INDEX IF NOT EXISTS events_by_parent ON events (parent_id);
 """
-_SELECT = "SELECT " + ", ".join(_COLUMNS) + " FROM events"
+_SELECTED = ", ".join(_COLUMNS)
+_SELECT = f"SELECT {_SELECTED} FROM events"
 _INSERT = (
-    f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
-    "ON CONFLICT (event_id) DO NOTHING"
+    f"INSERT INTO events ({', '.join(_COLUMNS)}, session_start) "
+    f"VALUES ({', '.join('?' * (len(_COLUMNS) + 1))}) ON CONFLICT (event_id) DO NOTHING"
 )
-_ORDER = " ORDER BY start_time DESC, event_id"
 
 
-def _to_row(event: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(json.dumps(event[c]) if c in JSON_FIELDS else event[c] for c in _COLUMNS)
+def _to_row(event: Mapping[str, Any], session_start: float) -> tuple[Any, ...]:
+    row = [json.dumps(event[c]) if c in JSON_FIELDS else event[c] for c in _COLUMNS]
+    return (*row, session_start)
+
+
+def _first_sightings(
+    events: Sequence[Mapping[str, Any]], known: set[str]
+) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """Split ``events`` into those with an id not ``known`` yet and the repeats.
+
+    Only the first event with a new id counts as new; ``known`` gains its id.
+    """
+    fresh: list[Mapping[str, Any]] = []
+    repeats: list[Mapping[str, Any]] = []
+    for event in events:
+        if event["event_id"] in known:
+            repeats.append(event)
+        else:
+            known.add(event["event_id"])
+            fresh.append(event)
+    return fresh, repeats
 
 
 def _from_row(row: Sequence[Any]) -> dict[str, Any]:
@@ -87,11 +117,16 @@ class _Database:
             # can take back the last commits. FULL would fsync every commit.
             self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA cache_size = -65536")
-        self.conn.executescript(_SCHEMA)
+        upgraded = upgrade(self.conn)
+        self.conn.executescript(_SCHEMA + TREE_INDEX)
+        self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._analyzed_rows = self.count(None)
         self._unanalyzed = 0
         if (
-            self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+            upgraded
+            or self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            ).fetchone()
             is None
         ):
             self._analyze()
@@ -123,26 +158,38 @@ class _Database:
     def insert(
         self, events: Sequence[Mapping[str, Any]], session: Mapping[str, Any] | None
     ) -> None:
-        """Insert events (ignoring known ids) and upsert a session, in one transaction."""
-        rows = [_to_row(event) for event in events]
-        if not rows and session is None:
-            return
+        """Store events and a batch's session in one transaction (see ``EventStore.insert``)."""
+        if events or session is not None:
+            self._note_inserted(self._transaction(lambda: self._write(events, session)))
 
-        def work() -> None:
-            self.conn.executemany(_INSERT, rows)
-            if session is not None:
-                self._upsert_session(session)
+    def _write(self, events: Sequence[Mapping[str, Any]], session: Mapping[str, Any] | None) -> int:
+        """Insert the new events, merge repeated session events; the number of rows added."""
+        ids = [event["event_id"] for event in events]
+        known = stored_ids(self.conn, [*ids, session["event_id"]] if session else ids)
+        fresh, repeats = _first_sightings(events, known)
+        extended = session if session is not None and session["event_id"] in known else None
+        if session is not None and extended is None:
+            fresh.append(session)
+        self._insert_new(fresh)
+        if extended is not None:
+            self._extend_session(extended)
+        for event in repeats:
+            if event["event_type"] == "session":
+                merge_session(self.conn, event)
+        return len(fresh)
 
-        self._transaction(work)
-        self._note_inserted(len(rows))
+    def _insert_new(self, events: Sequence[Mapping[str, Any]]) -> None:
+        starts: dict[str, float] = {}
+        for event in events:
+            session, start = event["session_id"], event["start_time"]
+            starts[session] = min(starts.get(session, start), start)
+        keys = settle_session_starts(self.conn, starts)
+        self.conn.executemany(_INSERT, [_to_row(e, keys[e["session_id"]]) for e in events])
 
-    def _upsert_session(self, session: Mapping[str, Any]) -> None:
+    def _extend_session(self, session: Mapping[str, Any]) -> None:
         found = self.conn.execute(
             "SELECT children_ids FROM events WHERE event_id = ?", (session["event_id"],)
         ).fetchone()
-        if found is None:
-            self.conn.execute(_INSERT, _to_row(session))
-            return
         children = json.loads(found[0])
         children += [c for c in session["children_ids"] if c not in children]
         self.conn.execute(
@@ -177,7 +224,11 @@ class _Database:
     def get(self, event_id: str) -> dict[str, Any] | None:
         """One event by id."""
         row = self.conn.execute(_SELECT + " WHERE event_id = ?", (event_id,)).fetchone()
-        return None if row is None else _from_row(row)
+        if row is None:
+            return None
+        event = _from_row(row)
+        attach_children(self.conn, [event])
+        return event
 
     def count(self, project: str | None) -> int:
         """Events stored, in one project or in all."""
@@ -195,11 +246,12 @@ class _Database:
         where = " WHERE " + query.where
         total = self.conn.execute("SELECT COUNT(*) FROM events" + where, query.params)
         total_events = int(total.fetchone()[0])
-        rows = self.conn.execute(
-            _SELECT + where + _ORDER + " LIMIT ? OFFSET ?",
-            (*query.params, query.limit, query.offset),
-        ).fetchall()
+        rows = []
+        if query.offset < total_events:
+            rows = self.conn.execute(*page_statement(_SELECTED, query, total_events)).fetchall()
         events = [_from_row(row) for row in rows]
+        if not query.projections or any(p.head == "children_ids" for p in query.projections):
+            attach_children(self.conn, events)
         if query.projections:
             events = [project_event(event, query.projections) for event in events]
         return events, total_events
@@ -280,9 +332,11 @@ class EventStore:
     ) -> None:
         """Store events (and a batch's session event) in one transaction.
 
-        An event whose ``event_id`` is already stored is left as it is, so
-        retried creates are harmless; a session that exists gains the new
-        children in its ``children_ids``.
+        An event whose ``event_id`` is already stored (or comes earlier in
+        ``events``) is left as it is, so retried creates are harmless, with
+        one exception: a ``session`` event whose session is stored is merged
+        into it (:func:`._trees.merge_session`). A batch's ``session`` that
+        exists gains the new children in its stored ``children_ids``.
         """
         await self._run(self._database().insert, events, session)
 
@@ -295,7 +349,7 @@ class EventStore:
         return await self._run(self._database().update, event_id, changes)
 
     async def get(self, event_id: str) -> dict[str, Any] | None:
-        """The stored event with this id, or ``None``."""
+        """The stored event with this id (``children_ids`` complete, as in a query), or ``None``."""
         return await self._run(self._database().get, event_id)
 
     async def count(self, project: str | None = None) -> int:
@@ -305,6 +359,7 @@ class EventStore:
     async def query(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
         """One page of the events matching a compiled query, and the number of all matches.
 
-        Newest ``start_time`` first, ties broken by ``event_id``.
+        Whole session trees together, in :data:`._trees.TREE_ORDER`; every
+        event's ``children_ids`` lists its stored children too.
         """
         return await self._run(self._database().query, query)

@@ -6,12 +6,14 @@ import asyncio
 import json
 import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import aiohttp
+
+from honeyhive_async.server import LocalServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -50,6 +52,30 @@ def make_model_event(**fields: Any) -> dict[str, Any]:
     }
     event.update(fields)
     return event
+
+
+def tree_order(events: Sequence[Mapping[str, Any]]) -> Callable[[Mapping[str, Any]], Any]:
+    """The sort key of getEvents' order, for created ``events`` that all have a start_time.
+
+    Sessions latest first (a session starts with its earliest event), then
+    in each session its session event, then the others by start_time and id.
+    """
+    starts: dict[str, float] = {}
+    for event in events:
+        session = _session_of(event)
+        starts[session] = min(starts.get(session, event["start_time"]), event["start_time"])
+
+    def key(event: Mapping[str, Any]) -> Any:
+        session = _session_of(event)
+        rank = event["event_type"] != "session"
+        return (-starts[session], session, rank, event["start_time"], event["event_id"])
+
+    return key
+
+
+def _session_of(event: Mapping[str, Any]) -> str:
+    session: str = event.get("session_id") or event["event_id"]
+    return session
 
 
 def shape(value: Any) -> Any:
@@ -91,6 +117,15 @@ class Api:
     async def export(self, **request: Any) -> tuple[int, Any]:
         """getEvents in project ``p`` (no filters unless given)."""
         return await self.post("/events/export", {"project": "p", "filters": [], **request})
+
+
+@asynccontextmanager
+async def local_api() -> AsyncIterator[tuple[LocalServer, Api]]:
+    """A running server with a fresh in-memory database and a client with its key."""
+    async with LocalServer() as server:
+        headers = {"Authorization": f"Bearer {server.api_key}"}
+        async with aiohttp.ClientSession(server.url, headers=headers) as session:
+            yield server, Api(session)
 
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ._support import Api, golden, make_event
+from ._support import Api, golden, make_event, tree_order
 
 SEED = [
     make_event(
@@ -201,10 +201,13 @@ async def test_events_have_every_event_field(api: Api) -> None:
 
 
 async def test_pages_are_stable_and_total_counts_all(api: Api) -> None:
-    """Pages follow newest start_time then event_id, and totalEvents counts every match."""
-    events = [make_event(event_id=f"e{i:02d}", start_time=i // 3) for i in range(25)]
+    """Pages follow the session-tree order without gaps, and totalEvents counts every match."""
+    events = [
+        make_event(event_id=f"e{i:02d}", session_id=f"s{i % 4}", start_time=(i // 3) % 5)
+        for i in range(25)
+    ]
     await _seed(api, events)
-    order = sorted(events, key=lambda e: (-e["start_time"], e["event_id"]))
+    order = sorted(events, key=tree_order(events))
 
     pages = [await api.export(limit=10, page=page) for page in (1, 2, 3, 4)]
 
