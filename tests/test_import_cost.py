@@ -26,7 +26,8 @@ NOT_FOR_A_CALL = {
 
 CASES = [
     # (statement, modules it must import, modules it must not import)
-    ("import honeyhive_async", set(), NO_DEPENDENCIES),
+    # Not even typing: the standard-library-only tracing subpackage builds on this.
+    ("import honeyhive_async", set(), NO_DEPENDENCIES | {"typing"}),
     ("from honeyhive_async import Err, Ok, Result, errors", set(), NO_DEPENDENCIES),
     ("from honeyhive_async import funcs", {"aiohttp", "attrs"}, NOT_FOR_A_CALL),
     ("from honeyhive_async import HoneyHiveCore", {"aiohttp"}, NOT_FOR_A_CALL),
