@@ -9,8 +9,8 @@ process's CPU time (user + system) for a fixed number of calls.
 - ``batch``: ``funcs.events_create_event_batch`` of 100 events vs the same
   post of the same batch; CPU per event. The events carry their ids, so both
   sides send the same bytes; ``batch+ids`` lets the SDK generate the ids.
-- ``import``: ``import honeyhive_async`` and ``funcs`` vs ``import aiohttp``
-  alone, each in a fresh interpreter.
+
+Import cost is measured by ``bench/bench_import.py``.
 
 Rounds alternate in ABBA order (raw then SDK, SDK then raw, ...); the
 figure is the median over rounds of the SDK/raw ratio of each round, so a
@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -92,26 +90,6 @@ async def compare(
     return {"raw_us": r, "sdk_us": s, "ratio": ratio}
 
 
-def import_cost(rounds: int) -> dict[str, float]:
-    """Median child CPU seconds of importing aiohttp vs the SDK, alternating."""
-    code = {
-        "aiohttp": "import aiohttp",
-        "sdk": "import honeyhive_async, honeyhive_async.funcs",
-    }
-    times: dict[str, list[float]] = {"aiohttp": [], "sdk": []}
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
-    for _ in range(rounds):
-        for label, stmt in code.items():
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run([sys.executable, "-c", stmt], check=True, env=env)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            times[label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    a = statistics.median(times["aiohttp"]) * 1000
-    s = statistics.median(times["sdk"]) * 1000
-    print(f"import   aiohttp     {a:8.1f} ms   honeyhive_async {s:8.1f} ms   ratio {s / a:.3f}")
-    return {"aiohttp_ms": a, "sdk_ms": s, "ratio": s / a}
-
-
 async def bench(rounds: int, calls: int) -> dict[str, Any]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -175,7 +153,6 @@ async def bench(rounds: int, calls: int) -> dict[str, Any]:
     finally:
         sink.terminate()
         sink.wait()
-    results["import"] = import_cost(max(rounds * 3, 15))
     return results
 
 

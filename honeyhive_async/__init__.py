@@ -12,16 +12,30 @@ Standalone operations return a ``Result``::
 The :class:`HoneyHive` class offers the same operations as methods that
 return the value and raise the error; :class:`EventBatcher` streams events
 in the background, losing none.
+
+Importing the package imports none of its dependencies: each public name is
+loaded from its module on first use (see ``_LAZY``), so a program pays only
+for what it touches (``funcs`` brings in aiohttp, ``EventBatcher`` the
+batcher, and so on).
 """
 
-from . import errors, funcs, models
-from ._batcher import DeliveryReport, EventBatcher, UndeliveredEvent
-from ._config import BackoffStrategy, RetryConfig
-from ._core import HoneyHiveCore
-from ._result import Err, Ok, Result
-from ._sdk import HoneyHive
+import sys
+
 from ._version import __version__
-from .errors import BatcherClosedError, QueueFullError
+
+# typing.TYPE_CHECKING without importing typing (about 8 ms, which the
+# standard-library-only ``tracing`` subpackage would otherwise pay).
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr__ below
+    from types import ModuleType
+
+    from . import errors, funcs, models, tracing
+    from ._batcher import DeliveryReport, EventBatcher, UndeliveredEvent
+    from ._config import BackoffStrategy, RetryConfig
+    from ._core import HoneyHiveCore
+    from ._result import Err, Ok, Result
+    from ._sdk import HoneyHive
+    from .errors import BatcherClosedError, QueueFullError
 
 __all__ = [
     "BackoffStrategy",
@@ -40,4 +54,62 @@ __all__ = [
     "errors",
     "funcs",
     "models",
+    "tracing",
 ]
+
+_SUBMODULES = frozenset({"errors", "funcs", "models", "tracing"})
+"""Subpackages loaded on first attribute access."""
+
+_LAZY = {
+    "BackoffStrategy": "_config",
+    "BatcherClosedError": "errors",
+    "DeliveryReport": "_batcher",
+    "Err": "_result",
+    "EventBatcher": "_batcher",
+    "HoneyHive": "_sdk",
+    "HoneyHiveCore": "_core",
+    "Ok": "_result",
+    "QueueFullError": "errors",
+    "Result": "_result",
+    "RetryConfig": "_config",
+    "UndeliveredEvent": "_batcher",
+}
+"""Each public name and the module it is defined in, imported when the name is first used."""
+
+
+def _import(module: str) -> "ModuleType":
+    """This package's submodule *module*, imported if it was not yet.
+
+    Through ``__import__`` rather than ``importlib.import_module``: only
+    imports made through it show up in ``python -X importtime``.
+    """
+    qualified = f"{__name__}.{module}"
+    __import__(qualified)
+    return sys.modules[qualified]
+
+
+def _load(name: str) -> object:
+    """The public *name*, importing the module that defines it; ``AttributeError`` if none does."""
+    if name in _SUBMODULES:
+        try:
+            return _import(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":  # a dependency of the submodule is missing
+                raise
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(_import(module), name)
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, which would otherwise accept any name
+
+    def __getattr__(name: str) -> object:
+        value = _load(name)
+        globals()[name] = value  # later lookups find it without calling back here
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 import __future__
 
+import importlib.util
 import inspect
 import types
 import typing
@@ -11,9 +12,9 @@ import pytest
 
 import honeyhive_async
 import honeyhive_async.testing
-from honeyhive_async import errors, funcs, models
+from honeyhive_async import errors, funcs, models, tracing
 
-MODULES = [honeyhive_async, funcs, models, errors, honeyhive_async.testing]
+MODULES = [honeyhive_async, funcs, models, errors, honeyhive_async.testing, tracing]
 
 
 def is_own(module: types.ModuleType, name: str, value: object) -> bool:
@@ -31,8 +32,10 @@ def is_own(module: types.ModuleType, name: str, value: object) -> bool:
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
 def test_all_matches_public_names(module: types.ModuleType) -> None:
     """The module's own public names are exactly ``__all__`` (plus subpackages), sorted."""
-    own = {name for name, value in vars(module).items() if is_own(module, name, value)}
-    subpackages = {"errors", "funcs", "models", "__version__"}
+    # getattr, not vars(): the package loads its names on first use.
+    values = {name: getattr(module, name) for name in dir(module)}
+    own = {name for name, value in values.items() if is_own(module, name, value)}
+    subpackages = {"errors", "funcs", "models", "tracing", "__version__"}
     assert own == set(module.__all__) - subpackages
     assert sorted(module.__all__) == list(module.__all__)
 
@@ -53,3 +56,19 @@ def test_top_level_api() -> None:
         "__version__",
     }
     assert expected <= set(honeyhive_async.__all__)
+
+
+def test_lazy_names_are_all_exported() -> None:
+    """Every name the package loads on demand, and every subpackage it has, is in ``__all__``."""
+    subpackages = {
+        name
+        for name in honeyhive_async._SUBMODULES
+        if importlib.util.find_spec(f"honeyhive_async.{name}") is not None
+    }
+    assert set(honeyhive_async._LAZY) | subpackages <= set(honeyhive_async.__all__)
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    """A name the package does not have raises ``AttributeError``, as without lazy loading."""
+    with pytest.raises(AttributeError, match="no attribute 'HoneyHiveClient'"):
+        honeyhive_async.HoneyHiveClient  # noqa: B018

@@ -30,8 +30,26 @@ from ._spans import (
     span,
 )
 from ._state import ENABLED_ENV, disable, enable, enabled
-from ._threads import ContextThreadPoolExecutor, wrap
+from ._threads import wrap
 from ._tracer import Processor, SessionScope, Tracer
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing for it
+if TYPE_CHECKING:
+    from ._executor import ContextThreadPoolExecutor
+else:
+
+    def __getattr__(name: str) -> object:
+        # concurrent.futures is left out of the import until the pool is asked for.
+        if name == "ContextThreadPoolExecutor":
+            from ._executor import ContextThreadPoolExecutor
+
+            return ContextThreadPoolExecutor
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "ContextThreadPoolExecutor",

@@ -82,6 +82,7 @@ class ThreadSink(LoopSink):
         from .._batcher import EventBatcher
         from .._core import HoneyHiveCore
 
+        _load_delivery_modules()
         self._stop = asyncio.Event()
         async with HoneyHiveCore(**self._settings) as core:
             batcher = EventBatcher(core, **self._batcher_options)
@@ -170,6 +171,20 @@ class ThreadSink(LoopSink):
         return report_type(omitted=waiting)  # type: ignore[no-any-return]
 
 
+def _load_delivery_modules() -> None:
+    """Import now, before the thread says it is ready, what delivery would import later.
+
+    A fork while this thread is inside an import would leave the child a
+    half-initialised module; ``_before_fork`` waits for readiness, so every
+    import the delivery path makes must be done by then.
+    """
+    import tenacity  # noqa: F401 - the first retry would import it
+
+    from .. import _converter, funcs  # noqa: F401 - funcs: add_feedback
+
+    _converter._cattrs()  # builds the response decoders (and imports cattrs)
+
+
 _SINKS: weakref.WeakSet[ThreadSink] = weakref.WeakSet()
 _exit_timeout = 5.0
 
@@ -181,15 +196,22 @@ def _after_fork_in_child() -> None:
         sink._wake = False
 
 
+def _before_fork() -> None:
+    # A delivery thread still importing its modules must finish first (bounded wait).
+    for sink in list(_SINKS):
+        if sink._thread is not None and not sink._ready.is_set():
+            sink._ready.wait(10.0)
+
+
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 
 def _at_exit() -> None:
     tracer = STATE.default
     sink = getattr(tracer, "_sink", None)
-    if not isinstance(sink, ThreadSink):
-        return
+    if not isinstance(sink, ThreadSink) or (sink._thread is None and not sink.pending):
+        return  # nothing was traced: nothing to deliver (and nothing to import for it)
     if _exit_timeout <= 0:
         waiting = len(sink.pending) + (sink.batcher.queued if sink.batcher is not None else 0)
         if waiting:

@@ -11,8 +11,6 @@ resort. Text over the size cap is shrunk the same way, then cut to a preview.
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import enum
 import math
 import re
@@ -47,8 +45,16 @@ def _bytes(value: bytes | bytearray | memoryview) -> str:
     try:
         text = raw.decode()
     except UnicodeDecodeError:
+        import base64
+
         text = "base64:" + base64.b64encode(raw).decode()
     return text if len(raw) == len(value) else f"{text}... ({len(value)} bytes)"
+
+
+def _dataclass_fields(value: Any) -> dict[str, Any]:
+    import dataclasses  # only once a dataclass is captured: it imports inspect
+
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
 
 
 def _default(value: Any) -> Any:
@@ -57,8 +63,8 @@ def _default(value: Any) -> Any:
         fields = getattr(type(value), "__attrs_attrs__", None)
         if fields is not None:
             return {f.name: getattr(value, f.name) for f in fields}
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+            return _dataclass_fields(value)
         dump = getattr(value, "model_dump", None)  # pydantic 2
         if callable(dump):
             return dump(mode="json")

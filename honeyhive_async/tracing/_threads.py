@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from ._state import CURRENT
 
-__all__ = ["ContextThreadPoolExecutor", "wrap"]
+__all__ = ["wrap"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -35,14 +34,3 @@ def wrap(func: Callable[P, R]) -> Callable[P, R]:
             CURRENT.reset(token)
 
     return in_span
-
-
-class ContextThreadPoolExecutor(ThreadPoolExecutor):
-    """A thread pool whose tasks run under the span that was current when they were submitted.
-
-    ``loop.set_default_executor(ContextThreadPoolExecutor())`` makes
-    ``loop.run_in_executor(None, fn)`` nest traced calls correctly.
-    """
-
-    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
-        return super().submit(wrap(fn), *args, **kwargs)

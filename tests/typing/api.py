@@ -51,3 +51,14 @@ async def unchecked(core: HoneyHiveCore) -> str:
     # Without the check the value may be None: the ignore is needed (strict mypy
     # reports unused ignores, so this line fails if narrowing stopped mattering).
     return res.value.event_id  # type: ignore[union-attr]
+
+
+def lazily_loaded(report_of: object) -> None:
+    # The package loads these on first use; type checkers still see the real classes.
+    from honeyhive_async import DeliveryReport, RetryConfig, UndeliveredEvent
+
+    assert_type(RetryConfig().max_attempts, int)
+    if isinstance(report_of, DeliveryReport):
+        assert_type(report_of.undelivered, tuple[UndeliveredEvent, ...])
+    # An unknown name stays an error (the ignore fails if it stops being needed).
+    from honeyhive_async import HoneyHiveClient  # type: ignore[attr-defined]  # noqa: F401
