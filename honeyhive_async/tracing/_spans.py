@@ -209,6 +209,8 @@ def open_span(
     if not STATE.enabled:
         return None
     parent = CURRENT.get()
+    if STATE.find_parent is not None:  # a span of another tracing system may be innermost
+        parent = STATE.find_parent(parent)
     opened = None
     if parent is None:
         tracer = tracer or active_tracer()

@@ -184,6 +184,20 @@ class Tracer:
         parts.append("}")
         self._send(node.event_id, "".join(parts))
 
+    def emit(self, event: Mapping[str, Any]) -> None:
+        """Send *event*, built outside this layer (the OpenTelemetry bridge), like a span's.
+
+        *event* has wire field names, an ``event_id``, and no ``project`` or
+        ``source`` (this tracer's are stamped on); each value is captured as
+        bounded JSON, then the processors run and the event is queued as a
+        finished span's is. Sampling is the caller's (:meth:`samples`).
+        """
+        parts = [self._head]
+        for name, value in event.items():
+            parts += [",", _ENCODER.encode(name), ":", self.capture(value)]
+        parts.append("}")
+        self._send(str(event["event_id"]), "".join(parts))
+
     def _send(self, event_id: str, text: str) -> None:
         rejected = None
         if self.processors:
