@@ -37,6 +37,27 @@ def _text(name: str, value: object) -> str:
     return value
 
 
+def _encode_whole(event: Mapping[str, Any], limit: int) -> str | None:
+    """*event* as JSON in one call of the C encoder, or ``None`` if a field may need bounding.
+
+    Saves one encoder call per field (a third of the CPU of a bridged
+    span); when the whole event fits in one field's bound, so does each field.
+    """
+    try:
+        text = _ENCODER.encode(event)
+    except (TypeError, ValueError, RecursionError):  # NaN, a cycle, a key JSON cannot carry
+        return None
+    # A run of 19 digits may be an integer wider than 64 bits: mapping every digit to 0
+    # and looking for 19 zeros finds one in a quarter of the time of a regex search.
+    if len(text) > limit or _NINETEEN_ZEROS in text.translate(_DIGITS_TO_ZERO):
+        return None
+    return text
+
+
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_NINETEEN_ZEROS = "0" * 19
+
+
 class Tracer:
     """Records traced calls made in this program as events on *batcher*.
 
@@ -192,11 +213,16 @@ class Tracer:
         bounded JSON, then the processors run and the event is queued as a
         finished span's is. Sampling is the caller's (:meth:`samples`).
         """
-        parts = [self._head]
-        for name, value in event.items():
-            parts += [",", _ENCODER.encode(name), ":", self.capture(value)]
-        parts.append("}")
-        self._send(str(event["event_id"]), "".join(parts))
+        text = _encode_whole(event, self.max_value_chars)
+        if text is None:  # some field needs bounding or converting: each on its own
+            parts = [self._head]
+            for name, value in event.items():
+                parts += [",", _ENCODER.encode(name), ":", self.capture(value)]
+            parts.append("}")
+            text = "".join(parts)
+        else:
+            text = f"{self._head},{text[1:]}" if len(text) > 2 else self._head + "}"
+        self._send(str(event["event_id"]), text)
 
     def _send(self, event_id: str, text: str) -> None:
         rejected = None
