@@ -251,15 +251,18 @@ def _message(item: Any, role: str = "") -> Any:
         message = {**inner, **message}
     parts = message.pop("parts", None)
     if isinstance(parts, list):  # the current GenAI conventions: typed parts
-        texts = [p.get("content") for p in parts if _is_text(p, "content")]
-        calls = [p for p in parts if isinstance(p, dict) and p.get("type") == "tool_call"]
-        others = [p for p in parts if not _is_text(p, "content") and p not in calls]
+        texts, calls, others = [], [], []
+        for part in parts:
+            if _is_text(part, "content"):
+                texts.append(part["content"])
+            elif isinstance(part, dict) and part.get("type") == "tool_call":
+                calls.append({k: v for k, v in part.items() if k != "type"})
+            else:
+                others.append(part)
         if texts:
             message.setdefault("content", "".join(texts))
         if calls:
-            message.setdefault(
-                "tool_calls", [{k: v for k, v in c.items() if k != "type"} for c in calls]
-            )
+            message.setdefault("tool_calls", calls)
         if others:
             message["parts"] = others
     contents = message.get("contents")
@@ -352,8 +355,11 @@ def _metadata(fields: _Fields, span: Any, otel: dict[str, Any]) -> dict[str, Any
     scope = getattr(span, "instrumentation_scope", None)
     if scope is not None and getattr(scope, "name", None):
         otel["scope"] = str(scope.name)
-    for key, value in otel.items():
-        _nest(metadata, "otel." + key, value)
+    if "otel" not in metadata:
+        metadata["otel"] = otel
+    else:  # the span has otel.* attributes of its own
+        for key, value in otel.items():
+            _nest(metadata, "otel." + key, value)
     return metadata
 
 
