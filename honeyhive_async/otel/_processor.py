@@ -264,8 +264,7 @@ class HoneyHiveSpanProcessor(SpanProcessor):
                 else:
                     record.span = span
                     record.ended_at = time.monotonic()
-                    trace.waiting.append(record)
-                    self._buffer.append(record)
+                    self._wait(trace, record)
                 if trace.live <= 0:  # no span of it is open here: what waits is not needed
                     del self._traces[context.trace_id]
                     self._forget(trace.waiting)
@@ -288,6 +287,13 @@ class HoneyHiveSpanProcessor(SpanProcessor):
             out.append((record, record.span))
             record.span = None
 
+    def _wait(self, trace: _Trace, record: _Record) -> None:
+        self._buffer.append(record)
+        waiting = trace.waiting
+        waiting.append(record)
+        if len(waiting) > 2 * MAX_BUFFERED:  # a long trace: drop the ones already gone
+            trace.waiting = [r for r in waiting if r.span is not None]
+
     def _forget(self, records: list[_Record]) -> None:
         for record in records:
             if record.span is not None:
@@ -306,7 +312,8 @@ class HoneyHiveSpanProcessor(SpanProcessor):
     def _end_untracked(self, span: ReadableSpan) -> None:
         """A span this processor did not see start: placed by its OpenTelemetry ids alone."""
         if self.only_genai and not is_genai(span.attributes):
-            self.filtered += 1
+            with self._lock:
+                self.filtered += 1
             return
         context = span.get_span_context()
         assert context is not None

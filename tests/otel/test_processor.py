@@ -126,6 +126,19 @@ def test_waiting_spans_are_bounded(bridge: Bridge, monkeypatch: pytest.MonkeyPat
     assert (5, []) == (bridge.processor.filtered, bridge.events)
 
 
+def test_a_long_trace_does_not_grow(bridge: Bridge, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spans forgotten from the wait are also dropped from their trace's list."""
+    monkeypatch.setattr(_processor, "MAX_BUFFERED", 3)
+    root = bridge.otel.start_span("request")
+    context = otel_trace.set_span_in_context(root)
+    for n in range(20):
+        bridge.otel.start_span(f"db{n}", context=context).end()
+    [trace] = bridge.processor._traces.values()
+    assert len(trace.waiting) <= 2 * 3
+    assert 17 == bridge.processor.filtered
+    root.end()
+
+
 def test_untracked_spans_still_map_by_their_ids(
     bridge: Bridge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -253,3 +266,25 @@ def test_batcher_outside_its_loop_is_refused() -> None:
     batcher = EventBatcher.__new__(EventBatcher)
     with pytest.raises(RuntimeError, match="inside the event loop"):
         HoneyHiveSpanProcessor(batcher, project="p")
+
+
+def test_spans_from_many_threads(bridge: Bridge) -> None:
+    """Threads ending spans at once: every event is sent once, in its own trace's tree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def work(n: int) -> None:
+        for i in range(50):
+            with bridge.otel.start_as_current_span(f"root-{n}-{i}"):
+                for _ in range(3):
+                    bridge.otel.start_span("chat", attributes=GENAI).end()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))
+    events = bridge.events
+    assert 8 * 50 * (3 + 2) == len(events)  # the chats, the roots, the sessions
+    assert len(events) == len({e["event_id"] for e in events})
+    by_id = {e["event_id"]: e for e in events}
+    for event in events:
+        if event["event_type"] == "model":
+            assert event["session_id"] == by_id[event["parent_id"]]["parent_id"]
+    assert {} == bridge.processor._traces
