@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -288,3 +289,22 @@ def test_spans_from_many_threads(bridge: Bridge) -> None:
         if event["event_type"] == "model":
             assert event["session_id"] == by_id[event["parent_id"]]["parent_id"]
     assert {} == bridge.processor._traces
+
+
+def test_force_flush_without_a_live_loop_says_false(bridge: Bridge) -> None:
+    """No loop yet, or a loop that has closed: nothing can be delivered."""
+    assert bridge.processor.force_flush() is False
+    loop = asyncio.new_event_loop()
+    loop.close()
+    bridge.sink.loop = loop
+    assert bridge.processor.force_flush() is False
+
+
+def test_force_flush_times_out_on_a_stalled_loop(bridge: Bridge) -> None:
+    """A loop that does not run (here: never started) makes force_flush give up in time."""
+    loop = asyncio.new_event_loop()
+    bridge.sink.loop = loop
+    try:
+        assert bridge.processor.force_flush(timeout_millis=10) is False
+    finally:
+        loop.close()
