@@ -223,6 +223,8 @@ def open_span(
     if not STATE.enabled:
         return None
     parent = CURRENT.get()
+    if STATE.find_parent is not None:  # a span of another tracing system may be innermost
+        parent = STATE.find_parent(parent)
     if parent is not None:
         if not parent.session.sampled:
             return None  # nothing is recorded in a sampled-out session; the context says so

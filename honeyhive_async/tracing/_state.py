@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "log",
     "new_id",
     "set_default",
+    "set_parent_finder",
     "warn_limited",
 ]
 
@@ -40,10 +42,14 @@ CURRENT: ContextVar[Node | None] = ContextVar("honeyhive_async.tracing.current",
 """The innermost open span or session of this context (``None``: outside any)."""
 
 
+ParentFinder = Callable[["Node | None"], "Node | None"]
+"""Given the current node (or ``None``), the node a new span opens under (or ``None``)."""
+
+
 class _Global:
     """The few process-wide values, in one slotted object the hot path reads fast."""
 
-    __slots__ = ("default", "enabled", "idle_logged", "ids")
+    __slots__ = ("default", "enabled", "find_parent", "idle_logged", "ids")
 
     def __init__(self) -> None:
         self.default: Tracer | None = None
@@ -55,6 +61,7 @@ class _Global:
         }
         self.idle_logged = False
         self.ids: list[str] = []
+        self.find_parent: ParentFinder | None = None
 
 
 STATE = _Global()
@@ -78,6 +85,18 @@ def enable() -> None:
 def set_default(tracer: Tracer | None) -> Tracer | None:
     """Make *tracer* the one that root calls outside any session use; the previous one."""
     previous, STATE.default = STATE.default, tracer
+    return previous
+
+
+def set_parent_finder(finder: ParentFinder | None) -> ParentFinder | None:
+    """Let another tracing system pick the parent of new spans; the previous finder.
+
+    For the OpenTelemetry bridge (``honeyhive_async.otel``): a traced call
+    made inside one of its spans nests under that span. The finder gets the
+    current node (or ``None``) and returns the node to open under (or
+    ``None`` for a new session); it must be fast and never raise.
+    """
+    previous, STATE.find_parent = STATE.find_parent, finder
     return previous
 
 

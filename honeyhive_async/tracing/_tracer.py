@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode
+from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, may_hold_wide_int
 from ._spans import Node, Session, describe
 from ._state import CURRENT, STATE, set_default, warn_limited
 
@@ -46,6 +46,21 @@ def _text(name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")
     return value
+
+
+def _encode_whole(event: Mapping[str, Any], limit: int) -> str | None:
+    """*event* as JSON in one call of the C encoder, or ``None`` if a field may need bounding.
+
+    Saves one encoder call per field (a third of the CPU of a bridged
+    span); when the whole event fits in one field's bound, so does each field.
+    """
+    try:
+        text = encode(event)
+    except (TypeError, ValueError, RecursionError):  # NaN, a cycle, a key JSON cannot carry
+        return None
+    if len(text) > limit or may_hold_wide_int(text):
+        return None
+    return text
 
 
 class Tracer:
@@ -181,6 +196,25 @@ class Tracer:
             f'"start_time":{start!r},"end_time":{start + duration!r},"duration":{duration!r},'
             f'"inputs":{node.inputs},"config":{config}{rest}}}',
         )
+
+    def emit(self, event: Mapping[str, Any]) -> None:
+        """Send *event*, built outside this layer (the OpenTelemetry bridge), like a span's.
+
+        *event* has wire field names, an ``event_id``, and no ``project`` or
+        ``source`` (this tracer's are stamped on); each value is captured as
+        bounded JSON, then the processors run and the event is queued as a
+        finished span's is. Sampling is the caller's (:meth:`samples`).
+        """
+        text = _encode_whole(event, self.max_value_chars)
+        if text is None:  # some field needs bounding or converting: each on its own
+            parts = [self._head]
+            for name, value in event.items():
+                parts += [",", encode(name), ":", self.capture(value)]
+            parts.append("}")
+            text = "".join(parts)
+        else:
+            text = f"{self._head},{text[1:]}" if len(text) > 2 else self._head + "}"
+        self._send(str(event["event_id"]), text)
 
     def _send(self, event_id: str, text: str) -> None:
         rejected = None

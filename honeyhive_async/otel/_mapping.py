@@ -1,0 +1,443 @@
+"""One ended OpenTelemetry span -> the fields of its HoneyHive event, by the tables.
+
+:func:`map_span` reads a ``ReadableSpan`` (or anything with its attributes)
+and returns ``event_type``, ``inputs``, ``outputs``, ``config``,
+``metrics``, ``metadata`` and ``error``; ids and times are the processor's.
+Which attribute goes where is decided by :mod:`._conventions` alone. The
+attributes no rule takes land in ``metadata``, nested at their dots
+(``http.request.method`` -> ``metadata.http.request.method``, so the
+getEvents dotted-path filters reach them), bounded in count and size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._conventions import (
+    DEFAULT_MODEL,
+    EVENT_MESSAGES,
+    EVENT_TYPES,
+    EXACT,
+    FIRST_TOKEN_EVENTS,
+    GENAI_KEYS,
+    GENAI_PREFIXES,
+    PREFIX_LISTS,
+    PREFIXES,
+    UNWRAP,
+)
+
+__all__ = ["MAX_ATTRIBUTES", "MAX_EVENTS", "MAX_ITEMS", "MAX_STRING", "is_genai", "map_span"]
+
+MAX_ATTRIBUTES = 64
+"""Attributes kept in ``metadata`` (those no rule takes); more are counted."""
+MAX_EVENTS = 16
+"""Other span events (not messages, exceptions, stream chunks) kept in ``metadata.otel.events``."""
+MAX_STRING = 4_096
+"""Characters of a string kept in ``metadata``; longer ones are cut, saying their length."""
+MAX_ITEMS = 64
+"""Items of a sequence kept in ``metadata``."""
+
+_KIND_NAMES = {0: "internal", 1: "server", 2: "client", 3: "producer", 4: "consumer"}
+
+
+def _by_head(rules: Iterable[tuple[str, str, str]]) -> dict[str, list[tuple[str, str, str]]]:
+    """Prefix rules grouped by their first dotted segment: one dict lookup finds the candidates."""
+    grouped: dict[str, list[tuple[str, str, str]]] = {}
+    for rule in rules:
+        grouped.setdefault(rule[0].partition(".")[0], []).append(rule)
+    return grouped
+
+
+_PREFIXES = _by_head(PREFIXES)
+_PREFIX_LISTS = _by_head(PREFIX_LISTS)
+
+
+def is_genai(attributes: Mapping[str, Any] | None) -> bool:
+    """Whether a span with these attributes is a GenAI/LLM span."""
+    if not attributes:
+        return False
+    for key in attributes:
+        if isinstance(key, str) and (key.startswith(GENAI_PREFIXES) or key in GENAI_KEYS):
+            return True
+    return False
+
+
+class _Fields:
+    """What the rules collected from one span, before it is shaped into event fields."""
+
+    __slots__ = (
+        "config",
+        "hyper",
+        "in_messages",
+        "in_values",
+        "inputs",
+        "kinds",
+        "lists",
+        "metadata",
+        "metrics",
+        "out_messages",
+        "out_values",
+        "rest",
+    )
+
+    def __init__(self) -> None:
+        self.config: dict[str, Any] = {}
+        self.hyper: dict[str, Any] = {}
+        self.metrics: dict[str, Any] = {}
+        self.metadata: dict[str, Any] = {}
+        self.inputs: dict[str, Any] = {}
+        self.kinds: dict[str, Any] = {}
+        self.in_messages: list[Any] = []
+        self.out_messages: list[Any] = []
+        self.in_values: dict[str, Any] = {}
+        self.out_values: dict[str, Any] = {}
+        self.lists: dict[tuple[str, str], list[tuple[str, Any]]] = {}
+        self.rest: dict[str, Any] = {}
+
+    def put(self, field: str, name: str, key: str, value: Any) -> None:
+        """Send one attribute to ``(field, name)`` (first value wins where two rules meet)."""
+        if field == "config":
+            self.config.setdefault(name, _plain(value))
+        elif field == "metrics":
+            self.metrics.setdefault(name, _plain(value))
+        elif field == "hyperparameters":
+            if name != "json":
+                self.hyper.setdefault(name, _plain(value))
+                return
+            parsed = _json(value)
+            if not isinstance(parsed, dict):
+                self.rest[key] = value
+                return
+            for k, v in parsed.items():
+                self.hyper.setdefault(str(k), v)
+        elif field in ("input_messages", "output_messages"):
+            parsed = _json(value)
+            if not isinstance(parsed, (list, dict)):
+                self.rest[key] = value
+                return
+            into = self.in_messages if field == "input_messages" else self.out_messages
+            into.extend(parsed if isinstance(parsed, list) else [parsed])
+        elif field in ("input_value", "output_value"):
+            (self.in_values if field == "input_value" else self.out_values).setdefault(name, value)
+        elif field == "inputs":
+            self.inputs.setdefault(name, _json(value))
+        elif field == "kind":
+            self.kinds[name] = value
+            self.rest[key] = value  # kept for filtering too: AGENT vs CHAIN, workflow vs task
+        elif field == "metadata":
+            self.metadata.setdefault(name, value)
+        # "drop": read by no one
+
+    def take(self, key: str, value: Any) -> None:
+        """Route one attribute: an exact rule, a prefix rule, or metadata."""
+        exact = EXACT.get(key)
+        if exact is not None:
+            self.put(exact[0], exact[1], key, value)
+            return
+        head = key.partition(".")[0]
+        for prefix, field, name in _PREFIXES.get(head, ()):
+            if key.startswith(prefix):
+                self.put(field, name + key[len(prefix) :].replace(".", "_"), key, value)
+                return
+        for prefix, field, name in _PREFIX_LISTS.get(head, ()):
+            if key.startswith(prefix):
+                self.lists.setdefault((field, name), []).append((key[len(prefix) :], value))
+                return
+        self.rest[key] = value
+
+    def rebuild_lists(self) -> None:
+        """Turn the collected indexed attributes into their lists and objects."""
+        for (field, name), pairs in self.lists.items():
+            tree = _listify(_unflatten(pairs))
+            if field in ("input_messages", "output_messages"):
+                items = tree if isinstance(tree, list) else [tree]
+                (self.in_messages if field == "input_messages" else self.out_messages).extend(items)
+            elif field == "output_value":
+                self.out_values.setdefault(name, tree)
+            elif field == "config":
+                self.config.setdefault(name, tree)
+            else:
+                self.metadata.setdefault(name, tree)
+
+
+def map_span(span: Any) -> dict[str, Any]:
+    """The event fields of *span* (a ``ReadableSpan``): event_type, inputs, outputs, ..."""
+    fields = _Fields()
+    attributes: Mapping[Any, Any] = span.attributes or {}
+    for key, value in attributes.items():
+        fields.take(key if isinstance(key, str) else str(key), value)
+    fields.rebuild_lists()
+    otel: dict[str, Any] = {}
+    error = _read_events(fields, span, otel)
+    config = fields.config
+    if fields.hyper:
+        config["hyperparameters"] = fields.hyper
+    if "model" not in config:
+        for key in DEFAULT_MODEL:
+            if isinstance(attributes.get(key), str):
+                config["model"] = attributes[key]
+                break
+    event: dict[str, Any] = {
+        "event_type": _event_type(fields.kinds, config),
+        "inputs": _inputs(fields),
+        "config": config,
+    }
+    outputs = _outputs(fields)
+    if outputs:
+        event["outputs"] = outputs
+    if fields.metrics:
+        event["metrics"] = fields.metrics
+    event["metadata"] = _metadata(fields, span, otel)
+    status = getattr(span, "status", None)
+    if error is None and status is not None and getattr(status.status_code, "name", "") == "ERROR":
+        error = status.description or attributes.get("error.type") or "error"
+    if error is not None:
+        event["error"] = str(error)
+    return event
+
+
+def _event_type(kinds: Mapping[str, Any], config: Mapping[str, Any]) -> str:
+    for attribute, table in EVENT_TYPES.items():
+        value = kinds.get(attribute)
+        if isinstance(value, str):
+            found = table.get(value.lower())
+            if found is not None:
+                return found
+    return "model" if "model" in config else "chain"
+
+
+def _inputs(fields: _Fields) -> dict[str, Any]:
+    inputs = fields.inputs
+    if fields.in_messages:
+        inputs["chat_history"] = _messages(fields.in_messages)
+    else:
+        _merge_values(inputs, fields.in_values)
+    return inputs
+
+
+def _outputs(fields: _Fields) -> dict[str, Any]:
+    if fields.out_messages:
+        messages = _messages(fields.out_messages)
+        return messages[0] if len(messages) == 1 else {"choices": messages}
+    outputs: dict[str, Any] = {}
+    _merge_values(outputs, fields.out_values)
+    return outputs
+
+
+def _merge_values(into: dict[str, Any], values: Mapping[str, Any]) -> None:
+    """A JSON object value becomes the field; anything else goes under its name."""
+    for name, value in values.items():
+        parsed = _json(value) if name == "value" else value
+        if name == "value" and isinstance(parsed, dict):
+            for k, v in parsed.items():
+                into.setdefault(str(k), v)
+        else:
+            into.setdefault(name, _plain(parsed))
+
+
+def _messages(items: list[Any]) -> list[Any]:
+    return [_message(item) for item in items]
+
+
+def _message(item: Any, role: str = "") -> Any:
+    """One chat message as ``{"role", "content", ...}``, whichever convention wrote it."""
+    if not isinstance(item, dict):
+        return {"role": role, "content": _plain(item)} if role else {"content": _plain(item)}
+    message = dict(item)
+    if isinstance(message.get("message"), dict):  # gen_ai.choice: {index, finish_reason, message}
+        inner = message.pop("message")
+        message = {**inner, **message}
+    parts = message.pop("parts", None)
+    if isinstance(parts, list):  # the current GenAI conventions: typed parts
+        texts, calls, others = [], [], []
+        for part in parts:
+            if _is_text(part, "content"):
+                texts.append(part["content"])
+            elif isinstance(part, dict) and part.get("type") == "tool_call":
+                calls.append({k: v for k, v in part.items() if k != "type"})
+            else:
+                others.append(part)
+        if texts:
+            message.setdefault("content", "".join(texts))
+        if calls:
+            message.setdefault("tool_calls", calls)
+        if others:
+            message["parts"] = others
+    contents = message.get("contents")
+    if isinstance(contents, list) and "content" not in message:  # OpenInference's multi-part
+        texts = [c.get("text") for c in contents if _is_text(c, "text")]
+        if texts:
+            message["content"] = "".join(texts)
+            if len(texts) == len(contents):
+                del message["contents"]
+    if role and "role" not in message:
+        message["role"] = role
+    return message
+
+
+def _is_text(part: Any, key: str) -> bool:
+    return (
+        isinstance(part, dict)
+        and part.get("type", "text") == "text"
+        and isinstance(part.get(key), str)
+    )
+
+
+def _read_events(fields: _Fields, span: Any, otel: dict[str, Any]) -> str | None:
+    """Messages, the first streamed token, exceptions and the other events of *span*; the error."""
+    error = None
+    start = getattr(span, "start_time", None) or 0
+    kept: list[dict[str, Any]] = []
+    dropped = 0
+    for event in getattr(span, "events", None) or ():
+        name = str(getattr(event, "name", ""))
+        attributes = getattr(event, "attributes", None) or {}
+        if name == "exception":
+            kind = attributes.get("exception.type") or "exception"
+            text = attributes.get("exception.message")
+            error = f"{kind}: {text}" if text else str(kind)
+            if "exception.stacktrace" in attributes:
+                otel["stacktrace"] = _bounded(attributes["exception.stacktrace"])
+        elif name in EVENT_MESSAGES:
+            field, role = EVENT_MESSAGES[name]
+            into = fields.in_messages if field == "input_messages" else fields.out_messages
+            into.extend(_event_messages(attributes, role))
+        elif name in FIRST_TOKEN_EVENTS:
+            timestamp = getattr(event, "timestamp", None)
+            if "time_to_first_token_ms" not in fields.metrics and isinstance(timestamp, int):
+                fields.metrics["time_to_first_token_ms"] = (timestamp - start) / 1e6
+        elif len(kept) < MAX_EVENTS:
+            kept.append({"name": name, "attributes": _bounded_mapping(attributes)})
+        else:
+            dropped += 1
+    if kept:
+        otel["events"] = kept
+    if dropped:
+        otel["dropped_events"] = dropped
+    return error
+
+
+def _event_messages(attributes: Mapping[str, Any], role: str) -> list[Any]:
+    for key in ("gen_ai.event.content", "message", "gen_ai.prompt", "gen_ai.completion"):
+        if key in attributes:
+            body = _json(attributes[key])
+            break
+    else:
+        body = {
+            k: _json(v) for k, v in attributes.items() if k in ("role", "content", "tool_calls")
+        }
+    if not isinstance(body, list):
+        body = [body]
+    return [_message(item, role) for item in body]
+
+
+def _metadata(fields: _Fields, span: Any, otel: dict[str, Any]) -> dict[str, Any]:
+    metadata: dict[str, Any] = {}
+    for key, value in fields.metadata.items():
+        metadata[key] = _bounded(value)
+    for index, (key, value) in enumerate(fields.rest.items()):
+        if index == MAX_ATTRIBUTES:
+            otel["dropped_attributes"] = len(fields.rest) - MAX_ATTRIBUTES
+            break
+        _nest(metadata, key, _bounded(value))
+    context = getattr(span, "context", None)
+    if context is not None:
+        otel["trace_id"] = f"{context.trace_id:032x}"
+        otel["span_id"] = f"{context.span_id:016x}"
+    parent = getattr(span, "parent", None)
+    if parent is not None:
+        otel["parent_span_id"] = f"{parent.span_id:016x}"
+    kind = getattr(span, "kind", None)
+    if kind is not None:
+        otel["kind"] = _KIND_NAMES.get(getattr(kind, "value", -1), str(kind))
+    scope = getattr(span, "instrumentation_scope", None)
+    if scope is not None and getattr(scope, "name", None):
+        otel["scope"] = str(scope.name)
+    if "otel" not in metadata:
+        metadata["otel"] = otel
+    else:  # the span has otel.* attributes of its own
+        for key, value in otel.items():
+            _nest(metadata, "otel." + key, value)
+    return metadata
+
+
+def _nest(into: dict[str, Any], key: str, value: Any) -> None:
+    """``into[a][b][c] = value`` for the key ``a.b.c``.
+
+    Where a name is both a value and a level (``a.b`` and ``a.b.c``), the
+    value moves under the key ``""`` of the level: nothing is lost.
+    """
+    node = into
+    *path, last = key.split(".")
+    for part in path:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {"": child} if part in node else {}
+        node = child
+    if isinstance(node.get(last), dict):
+        node[last][""] = value
+    else:
+        node[last] = value
+
+
+def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for rest, value in pairs:
+        _nest(root, rest, _plain(value))
+    return root
+
+
+def _listify(value: Any) -> Any:
+    """Objects keyed by indexes become lists (in index order); one-key wrappers are unwrapped."""
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((key, inner),) = value.items()
+        if key in UNWRAP:
+            return _listify(inner)
+    items = {k: _listify(v) for k, v in value.items()}
+    if items and all(k.isdigit() for k in items):
+        return [items[k] for k in sorted(items, key=int)]
+    return items
+
+
+def _json(value: Any) -> Any:
+    """*value* parsed when it is the text of a JSON object or array; otherwise as it is."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    """Attribute sequences (tuples) as lists."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _bounded(value: Any) -> Any:
+    if isinstance(value, str):
+        return (
+            value
+            if len(value) <= MAX_STRING
+            else f"{value[:MAX_STRING]}... ({len(value)} characters)"
+        )
+    if isinstance(value, (tuple, list)):
+        items = [_bounded(v) for v in value[:MAX_ITEMS]]
+        if len(value) > MAX_ITEMS:
+            items.append(f"... {len(value) - MAX_ITEMS} more items")
+        return items
+    return value
+
+
+def _bounded_mapping(attributes: Mapping[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for index, (key, value) in enumerate(attributes.items()):
+        if index == MAX_EVENTS:
+            out["..."] = f"{len(attributes) - MAX_EVENTS} more attributes"
+            break
+        out[str(key)] = _bounded(value)
+    return out
