@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import math
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -98,8 +99,21 @@ def _default(value: Any) -> Any:
     return _repr(value)
 
 
-encode = make_json_encoder(default=_default)
-"""Compact JSON of *value*, with the stand-ins above; raises for cycles, NaN, odd keys."""
+_local = threading.local()
+
+
+def encode(value: Any) -> str:
+    """Compact JSON of *value*, with the stand-ins above; raises for cycles, NaN, odd keys.
+
+    Each thread has an encoder of its own: cycle detection keeps state while
+    it encodes, and traced code runs on any thread.
+    """
+    try:
+        encoder = _local.encoder
+    except AttributeError:
+        encoder = _local.encoder = make_json_encoder(default=_default, check_circular=True)
+    text: str = encoder(value)
+    return text
 
 
 def safe(value: Any, max_string: int = 0) -> Any:
