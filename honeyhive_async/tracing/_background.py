@@ -1,9 +1,9 @@
-"""Tracing for programs without a running event loop: a delivery thread that owns one.
+"""Tracing for programs without a running event loop: delivery on a background loop thread.
 
-``configure()`` installs a tracer whose events go to a background thread;
-the thread (with its own event loop, ``HoneyHiveCore`` and ``EventBatcher``)
-starts with the first event, so importing and configuring cost nothing
-else. At interpreter exit the queue is drained within ``exit_timeout``
+``configure()`` installs a tracer whose events go to the process's
+background loop thread (``_loop_thread``), where a ``HoneyHiveCore`` and an
+``EventBatcher`` are made with the first event, so importing and
+configuring cost nothing else. At interpreter exit the queue is drained within ``exit_timeout``
 seconds; after ``os.fork()`` the child starts afresh (it never sends what
 the parent had queued).
 """
@@ -16,25 +16,26 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._delivery import DEFAULT_MAX_PENDING, LoopSink, same_thread
+from .._loop_thread import shared_loop
+from ._delivery import DEFAULT_MAX_PENDING, LoopSink
 from ._encode import DEFAULT_MAX_VALUE_CHARS
 from ._state import STATE, log, set_default
 from ._tracer import Processor, Tracer
 
 if TYPE_CHECKING:
-    import asyncio
-
     from .._batcher import DeliveryReport, EventBatcher
 
 T = TypeVar("T")
 
 __all__ = ["configure", "flush", "shutdown"]
 
-_API_KEY_ENVS = ("HONEYHIVE_API_KEY",)
-
 
 class ThreadSink(LoopSink):
-    """A sink whose event loop, core and batcher live on a thread it starts when first used."""
+    """A sink whose core and batcher live on the process's background loop thread.
+
+    The thread (shared with ``HoneyHiveSync``) starts with the first event;
+    events traced until it runs wait in the sink's deque.
+    """
 
     def __init__(self, settings: dict[str, Any], batcher_options: dict[str, Any]) -> None:
         super().__init__(max_pending=batcher_options.get("max_queue_events", DEFAULT_MAX_PENDING))
@@ -44,145 +45,98 @@ class ThreadSink(LoopSink):
         _SINKS.add(self)
 
     def _reset(self) -> None:
-        """Forget any thread and loop (at start, and in a forked child)."""
+        """Forget the core and batcher (at start, and in a forked child)."""
         self.loop = None
         self.batcher = None
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
+        self._wake = False
+        self._opening = False
+        self._attached = threading.Event()
         self._failure: str | None = None
         self._final: DeliveryReport | None = None
-        self._close_timeout = 10.0
 
     def started(self) -> None:
-        if self._thread is not None:
-            return
-        with self._lock:
-            if self._thread is None and self._final is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="honeyhive-tracing", daemon=True
-                )
-                self._thread.start()
+        if not self._opening and self._final is None:
+            self._opening = True
+            shared_loop().call_soon(self._open)
 
-    def _run(self) -> None:
-        import asyncio
-
-        try:
-            asyncio.run(self._main())
-        except BaseException as exc:  # the thread must end; say why delivery stopped
-            self._failure = f"{type(exc).__name__}: {exc}"
-            log.error("tracing: the delivery thread failed: %s", self._failure)
-        finally:
-            self._ready.set()
-
-    async def _main(self) -> None:
+    def _open(self) -> None:
+        """On the loop: make the core and batcher, then take what waits (never raises)."""
         import asyncio
 
         from .._batcher import EventBatcher
         from .._core import HoneyHiveCore
 
-        _load_delivery_modules()
-        self._stop = asyncio.Event()
-        async with HoneyHiveCore(**self._settings) as core:
-            batcher = EventBatcher(core, **self._batcher_options)
+        try:
+            self._core = HoneyHiveCore(**self._settings)
+            batcher = EventBatcher(self._core, **self._batcher_options)
+        except Exception as exc:
+            self._failure = f"{type(exc).__name__}: {exc}"
+            log.error("tracing: delivery could not start: %s", self._failure)
+        else:
             self.attach(batcher, asyncio.get_running_loop())
-            self._ready.set()
-            await self._stop.wait()
-            self.drain()
-            self._final = await batcher.aclose(self._close_timeout)
+        self._attached.set()
 
-    def _wait_ready(self, timeout: float) -> bool:
-        if self._thread is None:
+    def _ready(self, timeout: float) -> bool:
+        """Wait (bounded) until delivery runs; ``False`` if it never started or failed."""
+        if not self._opening:
             return False
-        return self._ready.wait(timeout) and self.loop is not None and self._failure is None
+        return self._attached.wait(timeout) and self.batcher is not None
 
     def flush(self, timeout: float) -> DeliveryReport:
         """Deliver what was traced so far; the report by *timeout* seconds (from any thread)."""
-        import asyncio
-
         from .._batcher import DeliveryReport
 
-        if same_thread(self._thread):
+        if shared_loop().is_current():
             log.warning("tracing.flush() was called on the delivery thread; it does nothing")
             return DeliveryReport()
-        if not self._wait_ready(timeout):
+        if not self._ready(timeout):
             return self._nothing(DeliveryReport)
-        assert self.loop is not None
-        assert self.batcher is not None
-        batcher = self.batcher
-
-        async def flush() -> DeliveryReport:
-            self.drain()
-            return await batcher.flush(timeout)
-
-        future = asyncio.run_coroutine_threadsafe(flush(), self.loop)
-        return future.result()
+        return shared_loop().run(self.call(lambda batcher: batcher.flush(timeout)))
 
     def shutdown(self, timeout: float) -> DeliveryReport:
-        """Drain within *timeout* seconds, close the batcher and core, end the thread."""
+        """Drain within *timeout* seconds, close the batcher and the core."""
         from .._batcher import DeliveryReport
 
         if self._final is not None:
             return self._final
-        if same_thread(self._thread):
+        if shared_loop().is_current():
             log.warning("tracing.shutdown() was called on the delivery thread; it does nothing")
             return DeliveryReport()
-        thread = self._thread
-        if not self._wait_ready(timeout):
+        if not self._ready(timeout):
             self._final = self._nothing(DeliveryReport)
             return self._final
-        assert thread is not None
-        assert self.loop is not None
-        assert self._stop is not None
-        self._close_timeout = timeout
-        self.loop.call_soon_threadsafe(self._stop.set)
-        thread.join()
-        return self._final or DeliveryReport()
+        self._final = shared_loop().run(self.call(lambda batcher: self._close(batcher, timeout)))
+        return self._final
+
+    async def _close(self, batcher: EventBatcher, timeout: float) -> DeliveryReport:
+        report = await batcher.aclose(timeout)
+        await self._core.aclose()
+        return report
 
     async def call(self, work: Callable[[EventBatcher], Awaitable[T]]) -> T:
-        """Run ``work(batcher)`` on the delivery thread's loop, awaited from any loop."""
+        """Run ``work(batcher)`` on the delivery loop, awaited from any loop (or run there)."""
         import asyncio
 
+        loop = shared_loop()
+        if loop.is_current():
+            return await super().call(work)
         self.started()
-        if not await asyncio.to_thread(self._wait_ready, 30.0):
-            raise RuntimeError(f"tracing: the delivery thread is not running ({self._failure})")
-        assert self.loop is not None
-        assert self.batcher is not None
-        batcher = self.batcher
-
-        async def run() -> T:
-            self.drain()
-            return await work(batcher)
-
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(run(), self.loop))
+        if not await asyncio.to_thread(self._ready, 30.0):
+            raise RuntimeError(f"tracing: delivery is not running ({self._failure})")
+        return await asyncio.wrap_future(loop.submit(super().call(work)))
 
     def _nothing(self, report_type: Any) -> DeliveryReport:
-        """The report when no delivery thread ran: what waits is counted as not delivered."""
+        """The report when delivery never ran: what waits is counted as not delivered."""
         waiting = len(self.pending) + self.unreported
         if waiting or self._failure:
             log.warning(
                 "tracing: %d events were not delivered: %s",
                 waiting,
-                self._failure or "the delivery thread did not start in time",
+                self._failure or shared_loop().failure or "delivery did not start in time",
             )
         self.pending.clear()
         self.unreported = 0
         return report_type(omitted=waiting)  # type: ignore[no-any-return]
-
-
-def _load_delivery_modules() -> None:
-    """Import now, before the thread says it is ready, what delivery would import later.
-
-    A fork while this thread is inside an import would leave the child a
-    half-initialised module; ``_before_fork`` waits for readiness, so every
-    import the delivery path makes must be done by then.
-    """
-    import tenacity  # noqa: F401 - the first retry would import it
-
-    from .. import _converter, funcs  # noqa: F401 - funcs: add_feedback
-
-    _converter._cattrs()  # builds the response decoders (and imports cattrs)
 
 
 _SINKS: weakref.WeakSet[ThreadSink] = weakref.WeakSet()
@@ -190,27 +144,21 @@ _exit_timeout = 5.0
 
 
 def _after_fork_in_child() -> None:
+    # The child never sends what the parent queued, and starts its own delivery.
     for sink in list(_SINKS):
         sink.pending.clear()
+        sink.unreported = 0
         sink._reset()
-        sink._wake = False
-
-
-def _before_fork() -> None:
-    # A delivery thread still importing its modules must finish first (bounded wait).
-    for sink in list(_SINKS):
-        if sink._thread is not None and not sink._ready.is_set():
-            sink._ready.wait(10.0)
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _at_exit() -> None:
     tracer = STATE.default
     sink = getattr(tracer, "_sink", None)
-    if not isinstance(sink, ThreadSink) or (sink._thread is None and not sink.pending):
+    if not isinstance(sink, ThreadSink) or (not sink._opening and not sink.pending):
         return  # nothing was traced: nothing to deliver (and nothing to import for it)
     if _exit_timeout <= 0:
         waiting = len(sink.pending) + (sink.batcher.queued if sink.batcher is not None else 0)

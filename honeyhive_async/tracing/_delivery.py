@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import collections
 import sys
-import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -145,7 +144,3 @@ class LoopSink:
         self.drain()
         return await work(self.batcher)
 
-
-def same_thread(thread: threading.Thread | None) -> bool:
-    """Whether the caller runs on *thread*."""
-    return thread is not None and thread.ident == threading.get_ident()
