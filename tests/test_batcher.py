@@ -25,7 +25,7 @@ from honeyhive_async._batcher import (
     QueueFullError,
     event_kind,
 )
-from honeyhive_async._events_cli import add_arguments, run_async
+from honeyhive_async.cli._events import add_arguments, run_async
 from honeyhive_async.errors import RequestValidationError
 from honeyhive_async.server import FaultConfig, LocalServer
 from tests.conftest import SleepRecorder

@@ -14,7 +14,7 @@ from aioresponses import aioresponses
 
 from honeyhive_async import HoneyHiveCore, funcs, models
 from honeyhive_async._core import API_KEY_ENV, SERVER_URL_ENV
-from honeyhive_async._events_cli import (
+from honeyhive_async.cli._events import (
     _Progress,
     add_arguments,
     infer_filter_type,

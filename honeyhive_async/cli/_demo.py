@@ -17,16 +17,28 @@ from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TextIO
 
-from . import funcs, models
-from ._core import API_KEY_ENV, HoneyHiveCore
+from .. import funcs, models
+from .._core import API_KEY_ENV, SERVER_URL_ENV, HoneyHiveCore
+from .._result import Ok, Result
 from ._demo_examples import EXAMPLES
-from ._result import Ok, Result
+from ._options import Command
 
-__all__ = ["run"]
+__all__ = ["COMMAND", "add_arguments", "run"]
 
 # The projects the examples write to, read back after the run.
 PROJECTS = ("Simple RAG", "New Project")
 COLUMNS = ("project", "event_id", "type", "name", "duration ms", "cost", "feedback")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``demo`` to *parser*."""
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get(SERVER_URL_ENV),
+        help="a HoneyHive server to use instead of the embedded one "
+        f"(default: ${SERVER_URL_ENV}); needs an API key",
+    )
+    parser.add_argument("--api-key", help=f"API key (default: ${API_KEY_ENV})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,7 +63,7 @@ async def _target(remote: tuple[str, str] | None, out: TextIO) -> AsyncIterator[
         async with HoneyHiveCore(bearer_auth=key, server_url=url) as core:
             yield core
         return
-    from .server import LocalServer  # only the embedded case needs the server
+    from ..server import LocalServer  # only the embedded case needs the server
 
     async with LocalServer() as server:
         print(f"honeyhive_async demo against the embedded server at {server.url}\n", file=out)
@@ -165,3 +177,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
         "  " + "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
         for line in lines
     )
+
+
+COMMAND = Command(
+    "demo",
+    "run the reference examples end to end (against an embedded server without an API key)",
+    add_arguments,
+    run,
+)

@@ -26,11 +26,12 @@ from typing import IO, Any, cast
 
 import attrs
 
-from . import _converter, funcs, models
-from ._batcher import DeliveryReport, EventBatcher, event_kind
-from ._core import API_KEY_ENV, DEFAULT_SERVER_URL, SERVER_URL_ENV, HoneyHiveCore
-from .errors import HoneyHiveError, RequestValidationError
-from .funcs.events_iter_events import MAX_PAGE_SIZE
+from .. import _converter, funcs, models
+from .._batcher import DeliveryReport, EventBatcher, event_kind
+from .._core import API_KEY_ENV, DEFAULT_SERVER_URL, SERVER_URL_ENV, HoneyHiveCore
+from ..errors import HoneyHiveError, RequestValidationError
+from ..funcs.events_iter_events import MAX_PAGE_SIZE
+from ._options import Command
 
 __all__ = [
     "add_arguments",
@@ -444,3 +445,11 @@ class _Progress:
         elapsed = time.monotonic() - self.started
         self.stream.write(("\r" if self.tty else "") + f"{self.line()}  in {elapsed:.1f} s\n")
         self.stream.flush()
+
+
+COMMAND = Command(
+    "events",
+    "import events from JSONL, or export a project's events as JSONL",
+    add_arguments,
+    run,
+)

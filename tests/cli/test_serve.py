@@ -12,9 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from honeyhive_async._cli import main
-
-from ._support import ROOT, Api, cli_server, make_event
+from honeyhive_async.cli import main
+from tests.server._support import ROOT, Api, cli_server, make_event
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -96,7 +95,7 @@ def test_unusable_database_path_exits_1(capsys: pytest.CaptureFixture[str], tmp_
 
 def test_cli_import_does_not_load_the_server() -> None:
     """Importing the CLI module leaves the server package unloaded, so --help is quick."""
-    code = "import sys, honeyhive_async._cli; print('honeyhive_async.server' in sys.modules)"
+    code = "import sys, honeyhive_async.cli; print('honeyhive_async.server' in sys.modules)"
 
     actual = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
