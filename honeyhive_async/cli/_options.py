@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import NamedTuple
 
-__all__ = ["Command", "HelpFormatter", "count", "port"]
+__all__ = ["Command", "HelpFormatter", "count", "port", "whole"]
 
 
 class Command(NamedTuple):
@@ -30,7 +30,8 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescript
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
-        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+        unset = action.default is None or action.default is False
+        if "default" in text or unset or action.default == argparse.SUPPRESS:
             return text
         return super()._get_help_string(action)
 
@@ -58,4 +59,15 @@ def port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value}")
+    return value
+
+
+def whole(text: str) -> int:
+    """An option type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
     return value
