@@ -208,6 +208,11 @@ class EventBatcher(AsyncClosing):
         return self._queued
 
     @property
+    def sent(self) -> int:
+        """Events the server acknowledged since the last report (its ``sent``, so far)."""
+        return self._sent
+
+    @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` was called (``add`` refuses from then on)."""
         return self._closed
