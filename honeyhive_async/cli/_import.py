@@ -6,8 +6,8 @@ file, or a line of ``events export`` (``project_id`` is read as
 ``--project`` sends every event to another project.
 
 Importing a file twice stores each event once: an event without
-``event_id`` gets one derived from its line (number and content), so the
-same line gets the same id every time. Interrupted (Ctrl-C), the import
+``event_id`` gets one derived from its line (its number and the event), so
+the same line gets the same id every time. Interrupted (Ctrl-C), the import
 says at which line it stopped and how to resume with ``--skip N``.
 Replaying a dead-letter file rewrites that file to hold only what is still
 undelivered (and removes it when nothing is), rather than making a
@@ -25,7 +25,7 @@ import os
 import shlex
 import sys
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from typing import IO, Any
 
 from .._batcher import EventBatcher, event_kind
@@ -97,18 +97,21 @@ def default_dead_letter(path: str) -> str:
     return stem + _DEAD_LETTER_SUFFIX
 
 
-def line_event_id(number: int, line: bytes) -> str:
-    """The ``event_id`` of the event on line *number* that has none.
+def line_event_id(number: int, event: Mapping[str, Any]) -> str:
+    """The ``event_id`` of *event*, read from line *number* without one.
 
-    A UUID5 of the line's number and the SHA-256 of its content: importing the
-    file again gives the event the same id (so the server keeps it once),
-    while equal lines elsewhere in the file stay distinct events.
+    A UUID5 of the line's number and the SHA-256 of the event as it is sent
+    (its JSON with sorted keys, ``--project`` applied): importing the file
+    again gives the event the same id (so the server keeps it once), while
+    equal lines elsewhere in the file, or the same file sent to another
+    project, stay distinct events.
     """
-    digest = hashlib.sha256(line.strip()).hexdigest()
+    text = json.dumps(event, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode()).hexdigest()  # ASCII: json.dumps escapes the rest
     return str(uuid.uuid5(LINE_ID_NAMESPACE, f"{number}:{digest}"))
 
 
-def event_of(data: Any, number: int, line: bytes, project: str | None) -> Any:
+def event_of(data: Any, number: int, project: str | None) -> Any:
     """The event a parsed line holds, as it will be added; ``ValueError`` if it holds none.
 
     Unwraps a dead-letter line, reads an exported event as a create request,
@@ -128,7 +131,7 @@ def event_of(data: Any, number: int, line: bytes, project: str | None) -> Any:
     if project is not None:
         event = {**event, "project": project}
     if event_kind(event) == "event" and event.get("event_id") is None:
-        event = {**event, "event_id": line_event_id(number, line)}
+        event = {**event, "event_id": line_event_id(number, event)}
     return event
 
 
@@ -256,7 +259,7 @@ async def _import_line(
 ) -> str | None:
     """Queue the event on *line*; what is wrong with the line, if anything."""
     try:
-        event = event_of(json.loads(line), number, line, project)
+        event = event_of(json.loads(line), number, project)
     except RecursionError:
         return "not JSON (nested too deeply)"
     except ValueError as exc:  # json.JSONDecodeError included

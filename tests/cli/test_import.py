@@ -101,14 +101,20 @@ async def test_export_then_import_copies_a_project_to_another_server(
 async def test_importing_a_file_twice_stores_each_event_once(
     server: LocalServer, tmp_path: Path
 ) -> None:
-    """Lines without event_id get an id from their line: the second import adds nothing."""
+    """Lines without event_id get an id from their line: a second import adds nothing.
+
+    The same file sent to another project (``--project``) is another set of events.
+    """
     source = tmp_path / "events.jsonl"
     source.write_text("".join(json.dumps(EVENT) + "\n" for _ in range(6)))
 
     first = await run_async(parse("import", str(source), *on(server)))
     second = await run_async(parse("import", str(source), *on(server)))
+    elsewhere = await run_async(parse("import", str(source), "--project", "b", *on(server)))
 
-    assert (0, 0, 6) == (first, second, await server.store.count("cli"))
+    expected = (0, 0, 0, 6, 6)
+    counts = (await server.store.count("cli"), await server.store.count("b"))
+    assert expected == (first, second, elsewhere, *counts)
 
 
 async def test_an_interrupted_import_says_where_and_resumes_without_duplicates(
@@ -204,17 +210,18 @@ async def test_dead_letters_name_the_line_and_replay_rewrites_the_file(
     assert f"every event of {dead} was delivered: removed it" in out
 
 
-def test_line_ids_depend_on_the_line_and_its_place() -> None:
-    """The same line at the same place: the same id; elsewhere or changed: another."""
-    line = json.dumps(EVENT).encode()
+def test_line_ids_depend_on_the_event_and_its_place() -> None:
+    """The same event at the same line: the same id; elsewhere, changed or moved: another."""
+    reordered = dict(reversed(list(EVENT.items())))
     ids = [
-        line_event_id(7, line),
-        line_event_id(7, line + b"\r\n"),
-        line_event_id(8, line),
-        line_event_id(7, line.replace(b"step", b"other")),
+        line_event_id(7, EVENT),
+        line_event_id(7, reordered),
+        line_event_id(8, EVENT),
+        line_event_id(7, {**EVENT, "event_name": "other"}),
+        line_event_id(7, {**EVENT, "project": "elsewhere"}),
     ]
 
-    assert [True, False, False] == [ids[0] == ids[1], ids[0] == ids[2], ids[0] == ids[3]]
+    assert [True, False, False, False] == [ids[0] == other for other in ids[1:]]
 
 
 def test_an_exported_event_reads_as_a_create_request() -> None:
@@ -222,8 +229,8 @@ def test_an_exported_event_reads_as_a_create_request() -> None:
     exported = {**EVENT, "event_id": "e-1", "children_ids": ["c"], "project_id": "p"}
     del exported["project"]
 
-    kept = event_of(exported, 1, b"", None)
-    moved = event_of({"kind": "event", "event": exported}, 1, b"", "q")
+    kept = event_of(exported, 1, None)
+    moved = event_of({"kind": "event", "event": exported}, 1, "q")
 
     expected = ({**EVENT, "event_id": "e-1", "project": "p"}, "q")
     assert expected == (kept, moved["project"])
