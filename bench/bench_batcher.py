@@ -38,7 +38,7 @@ from _common import free_port, make_event
 
 from honeyhive_async import HoneyHiveCore, funcs
 from honeyhive_async._batcher import EventBatcher
-from honeyhive_async._events_cli import add_arguments, run_async
+from honeyhive_async.cli._events import add_arguments, run_async
 
 HERE = Path(__file__).resolve().parent
 KEY = "bench-key"

@@ -1,5 +1,5 @@
 """``python -m honeyhive_async``: the command-line interface."""
 
-from honeyhive_async._cli import main
+from honeyhive_async.cli import main
 
 raise SystemExit(main())

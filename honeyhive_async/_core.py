@@ -10,6 +10,7 @@ import asyncio
 import math
 import os
 import platform
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,7 @@ class HoneyHiveCore(AsyncClosing):
         "_auth",
         "_base",
         "_closed",
+        "_dependents",
         "_middlewares",
         "_owns_session",
         "_session",
@@ -134,6 +136,7 @@ class HoneyHiveCore(AsyncClosing):
         self._trace_configs = list(trace_configs)
         self._closed = False
         self._urls: dict[tuple[URL, str], URL] = {}
+        self._dependents: weakref.WeakSet[AsyncClosing] = weakref.WeakSet()
 
     @property
     def server_url(self) -> str:
@@ -151,8 +154,24 @@ class HoneyHiveCore(AsyncClosing):
             f"retry_config={self.retry_config!r})"
         )
 
+    def close_with(self, dependent: AsyncClosing) -> None:
+        """Have :meth:`aclose` close *dependent* (an ``EventBatcher`` on this core) first.
+
+        The core keeps only a weak reference: registering keeps nothing alive.
+        """
+        self._dependents.add(dependent)
+
     async def aclose(self) -> None:
-        """Close the session the core created (not one it was given). Safe to call twice."""
+        """Close what was built on the core, then the session it created (not one it was given).
+
+        Batchers built on the core are flushed and closed first, each within its
+        own close deadline, while the session still works. Safe to call twice.
+        """
+        dependents = list(self._dependents)
+        self._dependents.clear()
+        # One that cannot close here (another loop's) keeps its own error to itself.
+        if dependents:
+            await asyncio.gather(*(d.aclose() for d in dependents), return_exceptions=True)
         self._closed = True
         session, self._session = self._session, None
         if session is not None and self._owns_session:

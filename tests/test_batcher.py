@@ -25,7 +25,7 @@ from honeyhive_async._batcher import (
     QueueFullError,
     event_kind,
 )
-from honeyhive_async._events_cli import add_arguments, run_async
+from honeyhive_async.cli._events import add_arguments, run_async
 from honeyhive_async.errors import RequestValidationError
 from honeyhive_async.server import FaultConfig, LocalServer
 from tests.conftest import SleepRecorder
@@ -415,7 +415,13 @@ async def test_partial_failure_resends_only_missing_events(api: FakeAPI, hh: Hon
 
     (rejected,) = report.undelivered
     second_request = [e["event_id"] for e in items_of(api.requests[1][1])]
-    expected = (3, [ids[1]], ids[3], "rejected", "events[3]: event_type must be one of ...")
+    expected = (
+        3,
+        [ids[1]],
+        ids[3],
+        "rejected",
+        "the server refused it: event_type must be one of ...",
+    )
     actual = (report.sent, second_request, rejected.event_id, rejected.reason, rejected.message)
     assert expected == actual
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from honeyhive_async._cli import main
-
-from ._support import ROOT, Api, cli_server, make_event
+from honeyhive_async.cli import main
+from honeyhive_async.cli._serve import SERVE_API_KEY_ENV, is_loopback
+from tests.server._support import ROOT, Api, cli_server, make_event
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -96,7 +96,7 @@ def test_unusable_database_path_exits_1(capsys: pytest.CaptureFixture[str], tmp_
 
 def test_cli_import_does_not_load_the_server() -> None:
     """Importing the CLI module leaves the server package unloaded, so --help is quick."""
-    code = "import sys, honeyhive_async._cli; print('honeyhive_async.server' in sys.modules)"
+    code = "import sys, honeyhive_async.cli; print('honeyhive_async.server' in sys.modules)"
 
     actual = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
@@ -104,3 +104,73 @@ def test_cli_import_does_not_load_the_server() -> None:
 
     expected = "False"
     assert expected == actual.stdout.strip()
+
+
+@pytest.mark.parametrize("key", ["", "   ", "\t", "a\nb"])
+def test_an_empty_blank_or_control_key_is_a_usage_error(
+    key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """serve --api-key '' (or blank, or with control characters): exit 2, no traceback."""
+    with pytest.raises(SystemExit) as exc_info:
+        main(["serve", f"--api-key={key}"])
+    err = capsys.readouterr().err
+
+    expected = (2, True, False)
+    actual = (exc_info.value.code, "argument --api-key: the API key" in err, "Traceback" in err)
+    assert expected == actual
+
+
+def test_a_blank_key_from_the_environment_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The environment's key is checked like the option's, and the message names the variable."""
+    monkeypatch.setenv(SERVE_API_KEY_ENV, "  ")
+
+    status = main(["serve", "--port", "0"])
+
+    expected = (2, f"honeyhive-async serve: error: ${SERVE_API_KEY_ENV}: the API key must not")
+    assert expected == (status, capsys.readouterr().err[:76])
+
+
+async def test_the_key_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """$HONEYHIVE_SERVE_API_KEY is accepted and not printed (it stays out of `ps` and logs)."""
+    monkeypatch.setenv(SERVE_API_KEY_ENV, "env-secret-key")
+    async with cli_server() as srv:
+        headers = {"Authorization": "Bearer env-secret-key"}
+        async with aiohttp.ClientSession(srv.url, headers=headers) as session:
+            status, _ = await Api(session).export()
+
+    expected = (200, f"API key: from ${SERVE_API_KEY_ENV}")
+    assert expected == (status, srv.banner[1])
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("0.0.0.0", False),
+        ("", False),
+        ("::", False),
+        ("192.168.1.4", False),
+        ("example.com", False),
+    ],
+)
+def test_is_loopback(host: str, expected: bool) -> None:
+    """Only loopback addresses keep the server to this machine."""
+    assert expected == is_loopback(host)
+
+
+def test_a_host_that_is_not_loopback_is_warned_about(capsys: pytest.CaptureFixture[str]) -> None:
+    """--host 0.0.0.0 prints a warning before anything else (here the port is taken)."""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        status = main(["serve", "--host", "0.0.0.0", "--port", str(taken.getsockname()[1])])
+    first = capsys.readouterr().err.splitlines()[0]
+
+    expected = (1, "honeyhive-async serve: warning: --host 0.0.0.0 is not a loopback address")
+    assert expected == (status, first[:72])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,17 +12,19 @@ from typing import Any
 
 import pytest
 from aioresponses import aioresponses
+from hypothesis import given
+from hypothesis import strategies as st
 
 from honeyhive_async import HoneyHiveCore, funcs, models
 from honeyhive_async._core import API_KEY_ENV, SERVER_URL_ENV
-from honeyhive_async._events_cli import (
-    _Progress,
+from honeyhive_async.cli._events import (
     add_arguments,
     infer_filter_type,
     parse_filter,
     run,
     run_async,
 )
+from honeyhive_async.cli._progress import Progress
 from honeyhive_async.server import LocalServer
 from tests.conftest import SERVER
 
@@ -283,7 +286,7 @@ async def test_import_progress_only_on_a_terminal(
 ) -> None:
     """A terminal gets \\r-updated progress; a pipe only the final line."""
     monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
-    monkeypatch.setattr(_Progress, "interval", 0.0)
+    monkeypatch.setattr(Progress, "interval", 0.001)
     source = tmp_path / "events.jsonl"
     source.write_text(json.dumps(EVENT) + "\n" + json.dumps(EVENT) + "\n")
 
@@ -291,7 +294,8 @@ async def test_import_progress_only_on_a_terminal(
     err = capsys.readouterr().err
 
     expected = (tty, 1, True)
-    actual = ("\r  1 events" in err, err.count("\n"), "  2 events" in err)
+    refreshed = re.search(r"\r  \d read  \d acknowledged  \d+/s", err) is not None
+    actual = (refreshed, err.count("\n"), "  2 read, 2 acknowledged in " in err)
     assert expected == actual
 
 
@@ -323,7 +327,7 @@ async def test_export_with_a_filter_to_a_file(
     stdout, stderr = capsys.readouterr()
 
     expected = (0, [0.06, 0.07, 0.08, 0.09], "", True)
-    actual = (status, costs, stdout, stderr.strip().startswith("4 events"))
+    actual = (status, costs, stdout, stderr.strip().startswith("4 written in"))
     assert expected == actual
 
 
@@ -353,7 +357,7 @@ async def test_export_to_stdout_within_dates(
     names = sorted(json.loads(line)["event_name"] for line in out.splitlines())
 
     expected = (0, ["d1", "d2", "d3"], True)
-    actual = (status, names, err.strip().startswith("3 events"))
+    actual = (status, names, err.strip().startswith("3 written in"))
     assert expected == actual
 
 
@@ -390,3 +394,25 @@ async def test_export_error_midway_exits_1(
         len(out.read_text().splitlines()),
     )
     assert expected == actual
+
+
+@given(text=st.text(max_size=60))
+def test_parse_filter_of_any_text_is_a_filter_or_a_value_error(text: str) -> None:
+    """--filter takes any text: a valid EventFilter (field, known operator) or ValueError."""
+    try:
+        f = parse_filter(text)
+    except ValueError:
+        return
+    assert (bool(f.field), f.operator in models.FILTER_OPERATORS) == (True, True)
+
+
+@given(argv=st.lists(st.text(max_size=12), max_size=6))
+def test_any_export_arguments_parse_or_exit_2(argv: list[str]) -> None:
+    """Arbitrary words after `export --project p` are options or a usage error, never a crash."""
+    try:
+        parse("export", "--project", "p", *argv)
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    assert code in (0, 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -40,6 +41,18 @@ def test_demo_runs_offline_against_the_embedded_server() -> None:
     assert "rating=5" in out  # the update reached the stored event
     assert f"both sent event {SEED_EVENT}" in out
     assert out.rstrip().endswith("3 events; all steps succeeded")
+
+
+def test_the_query_reads_the_projects_the_demo_wrote_and_counts_what_it_lists() -> None:
+    """getEvents asks for the stored projects (not "<value>"): its counts add up to the table."""
+    out = demo().stdout
+    counts = re.findall(r"getEvents \((.+?)\)\s+ok\s+(\d+) matching", out)
+    table = out.split("as stored:")[1].splitlines()[4:-2]
+    total = int(out.rstrip().rsplit("\n", 1)[-1].split()[0])
+
+    expected = ({"Simple RAG", "New Project"}, 3, 3, 3)
+    actual = ({p for p, _ in counts}, sum(int(n) for _, n in counts), len(table), total)
+    assert expected == actual
 
 
 def test_demo_uses_a_given_server_and_key() -> None:

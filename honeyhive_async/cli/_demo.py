@@ -17,16 +17,33 @@ from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TextIO
 
-from . import funcs, models
-from ._core import API_KEY_ENV, HoneyHiveCore
+from .. import funcs, models
+from .._core import API_KEY_ENV, SERVER_URL_ENV, HoneyHiveCore
+from .._result import Result
 from ._demo_examples import EXAMPLES
-from ._result import Ok, Result
+from ._options import Command
 
-__all__ = ["run"]
+__all__ = ["COMMAND", "add_arguments", "run"]
 
-# The projects the examples write to, read back after the run.
-PROJECTS = ("Simple RAG", "New Project")
+# The projects the examples write to: the getEvents example queries each of them.
+PROJECTS = tuple(
+    dict.fromkeys(
+        [EXAMPLES["create_event"]["event"]["project"]]
+        + [e["project"] for e in EXAMPLES["create_model_event_batch"]["model_events"]]
+    )
+)
 COLUMNS = ("project", "event_id", "type", "name", "duration ms", "cost", "feedback")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``demo`` to *parser*."""
+    parser.add_argument(
+        "--server-url",
+        default=os.environ.get(SERVER_URL_ENV),
+        help="a HoneyHive server to use instead of the embedded one "
+        f"(default: ${SERVER_URL_ENV}); needs an API key",
+    )
+    parser.add_argument("--api-key", help=f"API key (default: ${API_KEY_ENV})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,7 +68,7 @@ async def _target(remote: tuple[str, str] | None, out: TextIO) -> AsyncIterator[
         async with HoneyHiveCore(bearer_auth=key, server_url=url) as core:
             yield core
         return
-    from .server import LocalServer  # only the embedded case needs the server
+    from ..server import LocalServer  # only the embedded case needs the server
 
     async with LocalServer() as server:
         print(f"honeyhive_async demo against the embedded server at {server.url}\n", file=out)
@@ -61,11 +78,14 @@ async def _target(remote: tuple[str, str] | None, out: TextIO) -> AsyncIterator[
 
 async def _main(remote: tuple[str, str] | None, out: TextIO) -> int:
     async with _target(remote, out) as core:
-        failures = await _run_examples(core, out)
-        tables = await asyncio.gather(*(_stored(core, project) for project in PROJECTS))
-    rows = [row for table in tables if table.ok for row in table.value]
-    failures += sum(not table.ok for table in tables)
-    print("\nStored events, read back with getEvents:\n", file=out)
+        failures, queries = await _run_examples(core, out)
+    rows = [
+        _row(project, event)
+        for project, query in zip(PROJECTS, queries, strict=True)
+        if query.ok
+        for event in query.value.events
+    ]
+    print("\nThe events getEvents found, as stored:\n", file=out)
     print(_table(COLUMNS, rows), file=out)
     print(
         f"\n{len(rows)} events; {'all steps succeeded' if not failures else f'{failures} failed'}",
@@ -74,8 +94,15 @@ async def _main(remote: tuple[str, str] | None, out: TextIO) -> int:
     return 1 if failures else 0
 
 
-async def _run_examples(core: HoneyHiveCore, out: TextIO) -> int:
-    """The six examples: creates concurrently, then the update, then the seed query."""
+async def _run_examples(
+    core: HoneyHiveCore, out: TextIO
+) -> tuple[int, list[Result[models.GetEventsResponse]]]:
+    """The six examples: creates concurrently, then the update, then the query.
+
+    The reference's getEvents example names no real project (``"<value>"``):
+    it is sent once for each project the creates wrote to. Returns the number
+    of failed steps and the query results.
+    """
     creates = await asyncio.gather(
         _step(out, "createEvent", funcs.events_create_event(core, EXAMPLES["create_event"])),
         _step(
@@ -98,7 +125,16 @@ async def _run_examples(core: HoneyHiveCore, out: TextIO) -> int:
     update = await _step(
         out, "updateEvent", funcs.events_update_event(core, EXAMPLES["update_event"])
     )
-    query = await _step(out, "getEvents", funcs.events_get_events(core, EXAMPLES["get_events"]))
+    queries = await asyncio.gather(
+        *(
+            _step(
+                out,
+                f"getEvents ({project})",
+                funcs.events_get_events(core, {**EXAMPLES["get_events"], "project": project}),
+            )
+            for project in PROJECTS
+        )
+    )
     single, batch = creates[0].value, creates[2].value
     if single is not None and batch is not None and single.event_id in batch.event_ids:
         print(
@@ -106,12 +142,12 @@ async def _run_examples(core: HoneyHiveCore, out: TextIO) -> int:
             " the server kept it once, as it keeps a retried create once.",
             file=out,
         )
-    return sum(not result.ok for result in (*creates, update, query))
+    return sum(not result.ok for result in (*creates, update, *queries)), list(queries)
 
 
 async def _step(out: TextIO, name: str, call: Awaitable[Result[Any]]) -> Result[Any]:
     result = await call
-    print(f"  {name:<22} {'ok ' if result.ok else 'ERR'}  {_describe(result)}", file=out)
+    print(f"  {name:<25} {'ok ' if result.ok else 'ERR'}  {_describe(result)}", file=out)
     return result
 
 
@@ -126,22 +162,6 @@ def _describe(result: Result[Any]) -> str:
     if isinstance(value, models.GetEventsResponse):
         return f"{value.total_events} matching event(s)"
     return "done"
-
-
-async def _stored(core: HoneyHiveCore, project: str) -> Result[list[tuple[str, ...]]]:
-    """One project's non-session events, in the server's order, as table rows."""
-    res = await funcs.events_get_events(
-        core,
-        {
-            "project": project,
-            "filters": [
-                {"field": "event_type", "operator": "is not", "value": "session", "type": "string"}
-            ],
-        },
-    )
-    if not res.ok:
-        return res
-    return Ok([_row(project, event) for event in res.value.events])
 
 
 def _row(project: str, event: models.Event) -> tuple[str, ...]:
@@ -165,3 +185,11 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
         "  " + "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
         for line in lines
     )
+
+
+COMMAND = Command(
+    "demo",
+    "run the reference examples end to end (against an embedded server without an API key)",
+    add_arguments,
+    run,
+)

@@ -1,0 +1,231 @@
+"""The batcher's pure decisions: queued items, and what one answer means for each of them.
+
+:func:`settle` maps the outcome of one batch request to a :class:`Step`:
+which events are *sent*, which failed (and why), which are sent again, and
+whether the batch is split. How each outcome is handled:
+
+- success: every event whose id came back is *sent*, the rest sent again;
+- the typed partial 500 (``PartialBatchError``): the acknowledged events are
+  sent, the ones the server names in ``errors`` (``events[3]: ...``) are
+  *rejected* with that message, and only the rest are sent again;
+- 413, or an event the client cannot encode: the batch is split in halves;
+  one event alone is *rejected*;
+- anything else, after the core's retries: *gave_up* when the failure is
+  transient by the one retry policy (:data:`~honeyhive_async._retry.IDEMPOTENT`),
+  *rejected* when sending it again unchanged would fail again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from . import _converter, models
+from ._pipeline import to_json
+from ._report import EventKind, Reason, UndeliveredEvent
+from ._result import Result
+from ._retry import IDEMPOTENT
+from .errors import (
+    APIError,
+    HoneyHiveError,
+    PartialBatchError,
+    RequestValidationError,
+    ResponseValidationError,
+    TransportError,
+)
+
+__all__ = [
+    "OPERATION_IDS",
+    "AnyEvent",
+    "Failure",
+    "Item",
+    "Step",
+    "event_kind",
+    "maybe_stored",
+    "prepare",
+    "reason",
+    "rejected_indices",
+    "settle",
+    "undelivered",
+]
+
+AnyEvent = models.CreateEventRequest | models.CreateModelEvent | Mapping[str, Any]
+"""What :meth:`EventBatcher.add` accepts."""
+
+OPERATION_IDS: dict[EventKind, str] = {
+    "event": "createEventBatch",
+    "model_event": "createModelEventBatch",
+}
+_MODELS: dict[EventKind, type[models.CreateEventRequest] | type[models.CreateModelEvent]] = {
+    "event": models.CreateEventRequest,
+    "model_event": models.CreateModelEvent,
+}
+_MODEL_ONLY_FIELDS = frozenset({"model", "provider", "messages", "response", "usage"})
+_INDEXED_ERROR = re.compile(r"\s*(?:model_events|events)\[(\d+)\]\s*:?\s*")
+
+
+class Item:
+    """One queued event, kept as its encoded JSON only.
+
+    Holding bytes instead of the caller's objects keeps the queue's memory
+    what its byte bound says, and leaves the garbage collector almost
+    nothing to scan however many events wait. ``label`` (the command line
+    passes ``line 12``) starts the messages about the event.
+    """
+
+    __slots__ = ("data", "done", "event_id", "kind", "label", "size")
+
+    def __init__(
+        self, kind: EventKind, event_id: str | None, data: bytes, label: str | None = None
+    ) -> None:
+        self.kind = kind
+        self.event_id = event_id
+        self.data = data  # the event's JSON, encoded once: batches are joined from these
+        self.size = len(data)
+        self.done = False
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"Item({self.kind}, {self.event_id!r}, {self.size} bytes)"
+
+
+Failure = tuple[list[Item], Reason, str, bool]
+"""Events that reached an end without delivery: the items, reason, message, maybe_stored."""
+
+
+@attrs.define
+class Step:
+    """The outcome of one request for its events; ``resend``/``split`` ask for more requests."""
+
+    sent: list[Item] = attrs.Factory(list)
+    failed: list[Failure] = attrs.Factory(list)
+    resend: list[Item] = attrs.Factory(list)
+    split: bool = False
+
+
+def event_kind(event: object) -> EventKind:
+    """Whether *event* is a create-event request or a model event.
+
+    A mapping is a model event when it has no ``event_type`` but one of the
+    fields only model events have (``model``, ``provider``, ``messages``,
+    ``response``, ``usage``).
+    """
+    if event.__class__ is dict or isinstance(event, Mapping):  # dict first: it is the usual case
+        if "event_type" in event or _MODEL_ONLY_FIELDS.isdisjoint(event):
+            return "event"
+        return "model_event"
+    return "model_event" if isinstance(event, models.CreateModelEvent) else "event"
+
+
+def prepare(event: AnyEvent, ids: Iterator[str], label: str | None = None) -> Item:
+    """Validate *event*, give it an id from *ids*, and encode it; or raise why not.
+
+    Raises ``RequestValidationError`` naming the field.
+    """
+    kind = event_kind(event)
+    wire = _converter.to_wire(event, _MODELS[kind], OPERATION_IDS[kind])
+    event_id = None
+    if kind == "event":
+        event_id = wire.get("event_id")
+        if event_id is None:
+            event_id = wire["event_id"] = next(ids)
+    return Item(kind, event_id, to_json(wire, OPERATION_IDS[kind]).encode(), label)
+
+
+def settle(kind: EventKind, items: list[Item], result: Result[Any]) -> Step:
+    """What one answer means for each event of the request that got it."""
+    if result.ok:
+        if kind == "model_event":
+            return Step(sent=items)
+        acknowledged = set(result.value.event_ids)
+        sent = [i for i in items if i.event_id in acknowledged]
+        return Step(sent=sent, resend=[i for i in items if i.event_id not in acknowledged])
+    error = result.error
+    if isinstance(error, PartialBatchError):
+        return _settle_partial(kind, items, error)
+    too_large = isinstance(error, APIError) and error.status_code == 413
+    if too_large or isinstance(error, RequestValidationError):
+        if len(items) > 1:
+            return Step(split=True)
+        return Step(failed=[(items, "rejected", error.message, False)])
+    if isinstance(error, ResponseValidationError) and kind == "event":
+        return Step(resend=items)
+    return Step(failed=[(items, reason(error), str(error), maybe_stored(error))])
+
+
+def _settle_partial(kind: EventKind, items: list[Item], error: PartialBatchError) -> Step:
+    """The typed partial 500: acknowledged, rejected by index, and the rest."""
+    rejected = rejected_indices(error.errors, len(items))
+    step = Step(
+        failed=[
+            ([items[i]], "rejected", f"the server refused it: {message}", False)
+            for i, message in rejected.items()
+        ]
+    )
+    valid = [item for index, item in enumerate(items) if index not in rejected]
+    if kind == "event":
+        stored = set(error.event_ids)
+        step.sent = [i for i in valid if i.event_id in stored]
+        step.resend = [i for i in valid if i.event_id not in stored]
+    elif len(error.event_ids) == len(valid):
+        step.sent = valid
+    elif not error.event_ids:
+        step.resend = valid
+    elif valid:
+        message = (
+            f"the server stored {len(error.event_ids)} of {len(valid)} valid model events and "
+            f"model events carry no id, so which is unknown: {error}"
+        )
+        step.failed.append((valid, "gave_up", message, True))
+    return step
+
+
+def rejected_indices(errors: Iterable[str], count: int) -> dict[int, str]:
+    """The request positions the server's ``errors`` name (``events[3]: ...``), and why.
+
+    The position is the event's place in one request, which means nothing to
+    the caller: the message is kept without it.
+    """
+    found: dict[int, str] = {}
+    for message in errors:
+        match = _INDEXED_ERROR.match(message)
+        if match is not None and int(match.group(1)) < count:
+            found.setdefault(int(match.group(1)), message[match.end() :] or "no reason given")
+    return found
+
+
+def reason(error: HoneyHiveError) -> Reason:
+    """``rejected`` for an answer that would come again; ``gave_up`` for a transient failure.
+
+    Transient is what the retry policy retries (:data:`IDEMPOTENT`): its
+    statuses, and every failure that is not an answer (connection, timeout,
+    an unreadable answer).
+    """
+    if isinstance(error, APIError):
+        return "gave_up" if error.status_code in IDEMPOTENT.statuses else "rejected"
+    return "rejected" if isinstance(error, RequestValidationError) else "gave_up"
+
+
+def maybe_stored(error: HoneyHiveError) -> bool:
+    """Whether the server may have stored a request that failed with *error*."""
+    if isinstance(error, TransportError):
+        return error.sent
+    if isinstance(error, APIError):
+        return error.status_code >= 500
+    return isinstance(error, ResponseValidationError)
+
+
+def undelivered(item: Item, reason: Reason, message: str, maybe_stored: bool) -> UndeliveredEvent:
+    """The report's record of *item*, its message starting with the item's label."""
+    return UndeliveredEvent(
+        wire=json.loads(item.data),
+        kind=item.kind,
+        event_id=item.event_id,
+        reason=reason,
+        message=message if item.label is None else f"{item.label}: {message}",
+        maybe_stored=maybe_stored,
+    )
