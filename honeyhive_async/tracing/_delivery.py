@@ -143,4 +143,3 @@ class LoopSink:
         assert self.batcher is not None  # attached when the tracer was built
         self.drain()
         return await work(self.batcher)
-
