@@ -55,6 +55,7 @@ class Node:
         "metrics",
         "name",
         "outputs",
+        "outputs_json",
         "session",
         "start_ms",
         "start_ns",
@@ -77,6 +78,7 @@ class Node:
         self.inputs = "{}"  # JSON text, captured when the node opens
         self.config: dict[str, Any] | None = None
         self.outputs: dict[str, Any] | None = None
+        self.outputs_json: str | None = None  # set when the event is made (shared with a session)
         self.metadata: dict[str, Any] | None = None
         self.metrics: dict[str, Any] | None = None
         self.feedback: dict[str, Any] | None = None
@@ -247,7 +249,10 @@ def close_span(span: Span, opened: Session | None, error: BaseException | None) 
         span.tracer.finish(span)
         if opened is not None:
             opened.inputs = span.inputs
-            opened.outputs = span.outputs
+            if opened.outputs:  # enriched while the call ran: keep that too
+                opened.outputs = {**(span.outputs or {}), **opened.outputs}
+            else:
+                opened.outputs, opened.outputs_json = span.outputs, span.outputs_json
             opened.error = span.error
             opened.start_ms, opened.start_ns = span.start_ms, span.start_ns
             span.tracer.finish(opened)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, may_hold_wide_int
+from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, may_hold_wide_int, safe
 from ._spans import Node, Session, describe
 from ._state import CURRENT, STATE, set_default, warn_limited
 
@@ -42,6 +42,21 @@ def _label(name: str, event_type: str) -> str:
     return label
 
 
+def wire_bytes(text: str) -> bytes:
+    """An event's JSON *text* as the bytes to send: UTF-8, integers within 64 bits."""
+    data = _utf8(text)
+    if may_hold_wide_int(data):  # the service stores 64-bit integers: wider ones as text
+        data = _utf8(encode(safe(json.loads(data))))
+    return data
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # a lone surrogate in a captured string
+        return text.encode("utf-8", "replace")
+
+
 def _text(name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")
@@ -58,9 +73,7 @@ def _encode_whole(event: Mapping[str, Any], limit: int) -> str | None:
         text = encode(event)
     except (TypeError, ValueError, RecursionError):  # NaN, a cycle, a key JSON cannot carry
         return None
-    if len(text) > limit or may_hold_wide_int(text):
-        return None
-    return text
+    return None if len(text) > limit else text
 
 
 class Tracer:
@@ -183,7 +196,9 @@ class Tracer:
         config = self.capture(node.config) if node.config else "{}"
         rest = "" if node.error is None else f',"error":{encode(node.error)}'
         if node.outputs is not None:
-            rest += f',"outputs":{self.capture(node.outputs)}'
+            if node.outputs_json is None:
+                node.outputs_json = self.capture(node.outputs)
+            rest += f',"outputs":{node.outputs_json}'
         for name in _OPTIONAL:
             value = getattr(node, name)
             if value is not None:
@@ -220,11 +235,7 @@ class Tracer:
         rejected = None
         if self.processors:
             text, rejected = self._process(event_id, text)
-        try:
-            data = text.encode()
-        except UnicodeEncodeError:  # a lone surrogate in a captured string
-            data = text.encode("utf-8", "replace")
-        self._sink.submit(event_id, data, rejected)
+        self._sink.submit(event_id, wire_bytes(text), rejected)
 
     def _process(self, event_id: str, text: str) -> tuple[str, str | None]:
         """Run the processors; fail closed: on an error only the event's ids are reported."""

@@ -560,3 +560,20 @@ async def test_times_are_consistent(tracer: tracing.Tracer, recorder: Recorder) 
         assert by_name[child]["end_time"] <= by_name[parent]["end_time"]
     assert session["start_time"] <= by_name["outer"]["start_time"]
     assert by_name["outer"]["end_time"] <= session["end_time"]
+
+
+async def test_a_root_call_s_session_keeps_what_it_was_enriched_with(
+    tracer: tracing.Tracer, recorder: Recorder
+) -> None:
+    """Outputs given with enrich_session survive the root call's own outputs."""
+
+    @tracing.trace
+    async def root() -> int:
+        tracing.enrich_session(outputs={"verdict": "ok"}, metadata={"turn": 1})
+        return 7
+
+    await root()
+
+    (session,) = [e for e in recorder.events if e["event_type"] == "session"]
+    expected = ({"verdict": "ok", "result": 7}, {"turn": 1})
+    assert expected == (session["outputs"], session["metadata"])
