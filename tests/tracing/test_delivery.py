@@ -14,9 +14,11 @@ from honeyhive_async.server import LocalServer
 @pytest.fixture
 async def core() -> AsyncIterator[HoneyHiveCore]:
     """A core on a fresh local server."""
-    async with LocalServer() as server:
-        async with HoneyHiveCore(bearer_auth=server.api_key, server_url=server.url) as core:
-            yield core
+    async with (
+        LocalServer() as server,
+        HoneyHiveCore(bearer_auth=server.api_key, server_url=server.url) as core,
+    ):
+        yield core
 
 
 @tracing.trace(event_type="tool")
