@@ -269,6 +269,7 @@ def _transport_error(
         sent=not isinstance(exc, aiohttp.ClientConnectorError),
         operation_id=op.id,
         request_event_ids=event_ids,
+        cause=exc,
     )
 
 
@@ -314,7 +315,7 @@ def _decode(
                     success=success,
                 )
             )
-    return Err(_response_error(APIError, op, response, raw, message, event_ids))
+    return Err(_response_error(APIError.for_status(status), op, response, raw, message, event_ids))
 
 
 def _shape_problem(raw: bytes, op: Operation[Any, Any]) -> str:
