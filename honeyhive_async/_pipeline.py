@@ -24,6 +24,7 @@ from . import _converter
 from ._config import RetryConfig
 from ._core import HoneyHiveCore, check_timeout, client_timeout
 from ._json import make_json_encoder
+from ._normalize import prepare_request
 from ._result import Err, Ok, Result
 from ._retry import RetryRule, run_with_retries
 from .errors import (
@@ -135,6 +136,10 @@ async def execute(
     ``retries``, ``timeout`` (seconds per attempt) and ``server_url`` override
     the core's defaults for this call.
     """
+    try:
+        request = prepare_request(core.defaults, op.request_type, request, op.id)
+    except RequestValidationError as error:
+        return Err(error)
     encoded = _encode(op, request)
     if isinstance(encoded, Err):
         return encoded

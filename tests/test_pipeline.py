@@ -564,8 +564,8 @@ async def test_update_event_ignores_the_success_body(
         ),
         ({"event": {**EVENT, "project": None}}, [("event.project", "expected a string, got null")]),
         (
-            {"event": {k: v for k, v in EVENT.items() if k != "inputs"}},
-            [("event.inputs", "required field missing")],
+            {"event": {k: v for k, v in EVENT.items() if k != "event_name"}},
+            [("event.event_name", "required field missing")],
         ),
         (
             {"event": {**EVENT, "metadata": {"cost": math.nan}}},
