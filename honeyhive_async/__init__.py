@@ -10,8 +10,9 @@ Standalone operations return a ``Result``::
             print(res.value.event_id)
 
 The :class:`HoneyHive` class offers the same operations as methods that
-return the value and raise the error; :class:`EventBatcher` streams events
-in the background, losing none.
+return the value and raise the error, and :class:`HoneyHiveSync` as
+blocking methods for code without an event loop; :class:`EventBatcher`
+streams events in the background, losing none.
 
 Importing the package imports none of its dependencies: each public name is
 loaded from its module on first use (see ``_LAZY``), so a program pays only
@@ -29,12 +30,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr__ below
     from types import ModuleType
 
-    from . import errors, funcs, models, tracing
+    from . import errors, funcs, models, params, tracing
     from ._batcher import DeliveryReport, EventBatcher, UndeliveredEvent
     from ._config import BackoffStrategy, RetryConfig
     from ._core import HoneyHiveCore
     from ._result import Err, Ok, Result
     from ._sdk import HoneyHive
+    from ._sync import HoneyHiveSync
+    from ._sync_batcher import EventBatcherSync
     from .errors import BatcherClosedError, QueueFullError
 
 __all__ = [
@@ -43,8 +46,10 @@ __all__ = [
     "DeliveryReport",
     "Err",
     "EventBatcher",
+    "EventBatcherSync",
     "HoneyHive",
     "HoneyHiveCore",
+    "HoneyHiveSync",
     "Ok",
     "QueueFullError",
     "Result",
@@ -54,10 +59,11 @@ __all__ = [
     "errors",
     "funcs",
     "models",
+    "params",
     "tracing",
 ]
 
-_SUBMODULES = frozenset({"errors", "funcs", "models", "tracing"})
+_SUBMODULES = frozenset({"errors", "funcs", "models", "params", "tracing"})
 """Subpackages loaded on first attribute access."""
 
 _LAZY = {
@@ -66,8 +72,10 @@ _LAZY = {
     "DeliveryReport": "_batcher",
     "Err": "_result",
     "EventBatcher": "_batcher",
+    "EventBatcherSync": "_sync_batcher",
     "HoneyHive": "_sdk",
     "HoneyHiveCore": "_core",
+    "HoneyHiveSync": "_sync",
     "Ok": "_result",
     "QueueFullError": "errors",
     "Result": "_result",
