@@ -17,9 +17,11 @@ streams events in the background, losing none.
 Importing the package imports none of its dependencies: each public name is
 loaded from its module on first use (see ``_LAZY``), so a program pays only
 for what it touches (``funcs`` brings in aiohttp, ``EventBatcher`` the
-batcher, and so on).
+batcher, and so on). ``HONEYHIVE_LOG=debug`` (or ``info``) in the
+environment turns the SDK's logging on.
 """
 
+import os
 import sys
 
 from ._version import __version__
@@ -121,3 +123,7 @@ if not TYPE_CHECKING:  # hidden from type checkers, which would otherwise accept
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+if os.environ.get("HONEYHIVE_LOG"):  # as OPENAI_LOG: the SDK's logging without code
+    _import("_logging").configure(os.environ["HONEYHIVE_LOG"])
