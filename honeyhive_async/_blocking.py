@@ -4,17 +4,26 @@
 thread (:mod:`honeyhive_async._loop_thread`) and waits for its result;
 inside a running event loop it raises instead, since waiting there would
 stall that loop (or deadlock, on the background loop itself).
+
+What a program leaves open is closed at exit (:func:`close_at_exit`):
+first the batchers, whose queued events are delivered within their close
+deadline, then the clients, while the loop thread still runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
+import weakref
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ._loop_thread import shared_loop
 
-__all__ = ["refuse_running_loop", "run_blocking"]
+__all__ = ["close_at_exit", "refuse_running_loop", "run_blocking"]
+
+log = logging.getLogger("honeyhive_async")
 
 T = TypeVar("T")
 
@@ -47,3 +56,40 @@ def run_blocking(what: str, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     except BaseException:
         future.cancel()  # nothing when it is done; stops the work after a KeyboardInterrupt
         raise
+
+
+class _Closable(Protocol):
+    @property
+    def closed(self) -> bool: ...
+
+    def close(self) -> object: ...
+
+
+_OPEN: tuple[weakref.WeakSet[Any], weakref.WeakSet[Any]] = (weakref.WeakSet(), weakref.WeakSet())
+_registered = False
+
+
+def close_at_exit(closable: _Closable, *, order: int) -> None:
+    """Close *closable* at exit if it is still open then (*order* 0 before 1); held weakly."""
+    global _registered
+    if not _registered:
+        # Before the interpreter joins threads and stops its thread pools, as tracing does.
+        register = getattr(threading, "_register_atexit", None)
+        if register is not None:
+            register(_at_exit)
+        _registered = True
+    _OPEN[order].add(closable)
+
+
+def _at_exit() -> None:
+    for group in _OPEN:
+        for closable in list(group):
+            if closable.closed:
+                continue
+            queued = getattr(closable, "queued", 0)
+            if queued:
+                log.warning("%r was not closed: its %d events are sent at exit", closable, queued)
+            try:
+                closable.close()
+            except Exception:  # one failure must not keep the others open
+                log.exception("closing %r at exit failed", closable)

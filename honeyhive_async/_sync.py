@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import funcs, models
-from ._blocking import refuse_running_loop, run_blocking
+from ._blocking import close_at_exit, refuse_running_loop, run_blocking
 from ._config import RetryConfig
 from ._core import BearerAuth, HoneyHiveCore
 from ._loop_thread import shared_loop
@@ -187,6 +187,7 @@ class HoneyHiveSync:
         self._closed = False
         self._batchers: weakref.WeakSet[EventBatcherSync] = weakref.WeakSet()
         self.events = SyncEvents(self)
+        close_at_exit(self, order=1)
 
     def __repr__(self) -> str:
         return f"HoneyHiveSync({self.core!r})"

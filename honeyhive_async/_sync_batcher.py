@@ -27,7 +27,7 @@ import attrs
 
 from . import models
 from ._batcher import DeliveryReport, EventBatcher, _seconds
-from ._blocking import refuse_running_loop, run_blocking
+from ._blocking import close_at_exit, refuse_running_loop, run_blocking
 from ._core import HoneyHiveCore
 from ._loop_thread import shared_loop
 from ._outcome import AnyEvent, Item, prepare, undelivered
@@ -65,6 +65,7 @@ class EventBatcherSync:
         self._task: asyncio.Task[None] | None = None
         self.final_report: DeliveryReport | None = None
         """The report of :meth:`close` (also when leaving ``with`` closed the batcher)."""
+        close_at_exit(self, order=0)  # forgotten: what it holds is still delivered
 
     def __repr__(self) -> str:
         state = "closed" if self._closing else "open"

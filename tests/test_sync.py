@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -300,4 +302,31 @@ def test_batcher_repr_and_counts(hh: HoneyHiveSync) -> None:
         text,
         report.sent,
         repr(batcher).split()[1],
+    )
+
+
+FORGOTTEN = """
+import sys
+from honeyhive_async import HoneyHiveSync
+
+hh = HoneyHiveSync(bearer_auth=sys.argv[1], server_url=sys.argv[2], project="sync-exit", source="t")
+batcher = hh.events.batcher(flush_interval=60)
+for n in range(10):
+    batcher.add({"event_name": f"e{n}", "event_type": "tool", "duration": 1})
+"""
+
+
+def test_what_a_program_forgets_to_close_is_delivered_at_exit(server: BackgroundServer) -> None:
+    """A batcher never closed is closed at exit: its events arrive, with a WARNING that says so."""
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", FORGOTTEN, server.api_key, server.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert (10, True, False) == (
+        len(server.events_sync(project="sync-exit")),
+        "was not closed: its 10 events are sent at exit" in done.stderr,
+        "Traceback" in done.stderr,
     )
