@@ -14,6 +14,7 @@ Called inside a running event loop it raises instead of blocking the loop
 from __future__ import annotations
 
 import asyncio
+import sys
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
@@ -34,6 +35,9 @@ __all__ = ["HoneyHiveSync", "SyncEvents"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+_CLOSE_TIMEOUT = 10.0
+"""Seconds a paging iterator dropped early waits for its query to be closed."""
 
 
 def _blocking(
@@ -134,11 +138,13 @@ def _close_pages(pages: Any) -> None:
     async def close() -> None:
         await pages.aclose()
 
+    if sys.is_finalizing():  # collected at shutdown: the loop thread may be frozen already
+        return
     loop = shared_loop()
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        loop.run(close())
+        loop.run(close(), _CLOSE_TIMEOUT)
     else:
         loop.call_soon(lambda: asyncio.ensure_future(close()))
 
