@@ -10,15 +10,18 @@ Standalone operations return a ``Result``::
             print(res.value.event_id)
 
 The :class:`HoneyHive` class offers the same operations as methods that
-return the value and raise the error; :class:`EventBatcher` streams events
-in the background, losing none.
+return the value and raise the error, and :class:`HoneyHiveSync` as
+blocking methods for code without an event loop; :class:`EventBatcher`
+streams events in the background, losing none.
 
 Importing the package imports none of its dependencies: each public name is
 loaded from its module on first use (see ``_LAZY``), so a program pays only
 for what it touches (``funcs`` brings in aiohttp, ``EventBatcher`` the
-batcher, and so on).
+batcher, and so on). ``HONEYHIVE_LOG=debug`` (or ``info``) in the
+environment turns the SDK's logging on.
 """
 
+import os
 import sys
 
 from ._version import __version__
@@ -29,12 +32,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr__ below
     from types import ModuleType
 
-    from . import errors, funcs, models, tracing
+    from . import errors, funcs, models, params, tracing
     from ._batcher import DeliveryReport, EventBatcher, UndeliveredEvent
     from ._config import BackoffStrategy, RetryConfig
     from ._core import HoneyHiveCore
     from ._result import Err, Ok, Result
     from ._sdk import HoneyHive
+    from ._sync import HoneyHiveSync
+    from ._sync_batcher import EventBatcherSync
     from .errors import BatcherClosedError, QueueFullError
 
 __all__ = [
@@ -43,8 +48,10 @@ __all__ = [
     "DeliveryReport",
     "Err",
     "EventBatcher",
+    "EventBatcherSync",
     "HoneyHive",
     "HoneyHiveCore",
+    "HoneyHiveSync",
     "Ok",
     "QueueFullError",
     "Result",
@@ -54,10 +61,11 @@ __all__ = [
     "errors",
     "funcs",
     "models",
+    "params",
     "tracing",
 ]
 
-_SUBMODULES = frozenset({"errors", "funcs", "models", "tracing"})
+_SUBMODULES = frozenset({"errors", "funcs", "models", "params", "tracing"})
 """Subpackages loaded on first attribute access."""
 
 _LAZY = {
@@ -66,8 +74,10 @@ _LAZY = {
     "DeliveryReport": "_batcher",
     "Err": "_result",
     "EventBatcher": "_batcher",
+    "EventBatcherSync": "_sync_batcher",
     "HoneyHive": "_sdk",
     "HoneyHiveCore": "_core",
+    "HoneyHiveSync": "_sync",
     "Ok": "_result",
     "QueueFullError": "errors",
     "Result": "_result",
@@ -113,3 +123,7 @@ if not TYPE_CHECKING:  # hidden from type checkers, which would otherwise accept
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+if os.environ.get("HONEYHIVE_LOG"):  # as OPENAI_LOG: the SDK's logging without code
+    _import("_logging").configure(os.environ["HONEYHIVE_LOG"])

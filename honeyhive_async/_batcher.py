@@ -246,16 +246,26 @@ class EventBatcher(AsyncClosing):
 
     async def _add(self, event: AnyEvent, label: str | None) -> str | None:
         """:meth:`add`, with a *label* that starts the messages about the event (``line 12``)."""
+        self._bind()
+        self._check_open()
+        item = prepare(event, self._ids, label, self._core.defaults)
+        await self._add_item(item)
+        return item.event_id
+
+    async def _add_item(self, item: Item) -> None:
+        """Queue *item*, already validated and encoded, waiting while the queue is full.
+
+        For :meth:`_add`, and for the blocking batcher, which prepares events
+        in its caller's thread. Raises like :meth:`add`.
+        """
         state = self._bind()
         self._check_open()
-        item = prepare(event, self._ids, label)
         while not self._has_room(item.size):
             self._cut_all()  # room only comes from sending: buffered events must go out
             state.room.clear()
             await state.room.wait()
             self._check_open()
         self._enqueue(item, state)
-        return item.event_id
 
     @overload
     def add_nowait(self, event: models.CreateEventRequest) -> str: ...
@@ -271,7 +281,7 @@ class EventBatcher(AsyncClosing):
         """
         state = self._bind()
         self._check_open()
-        item = prepare(event, self._ids)
+        item = prepare(event, self._ids, None, self._core.defaults)
         self._offer(item, state)
         return item.event_id
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import platform
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 from yarl import URL
 
+from . import _defaults
 from ._closing import AsyncClosing
 from ._config import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryConfig
 from ._version import __version__
@@ -35,8 +35,8 @@ USER_AGENT = (
     f"python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
 )
 
-BearerAuth = str | Callable[[], Awaitable[str]]
-"""An API key, or an async function returning one (called before every attempt)."""
+BearerAuth = str | Callable[[], str] | Callable[[], Awaitable[str]]
+"""An API key, or a function (plain or async) returning one (called before every attempt)."""
 
 
 def base_url(server_url: str) -> URL:
@@ -69,10 +69,12 @@ class HoneyHiveCore(AsyncClosing):
 
     Keyword-only options:
 
-    - ``bearer_auth``: the API key, or an async function returning it; defaults
-      to the ``HONEYHIVE_API_KEY`` environment variable.
-    - ``server_url``: defaults to ``HONEYHIVE_SERVER_URL`` or
-      ``https://api.honeyhive.ai``; a path prefix in it is kept.
+    - ``bearer_auth``: the API key, or a function (plain or async) returning it;
+      defaults to the ``HONEYHIVE_API_KEY`` (else ``HH_API_KEY``) variable.
+    - ``server_url``: defaults to ``HONEYHIVE_SERVER_URL`` (else ``HH_API_URL``)
+      or ``https://api.honeyhive.ai``; a path prefix in it is kept.
+    - ``project``, ``source``: what events and queries that lack them get;
+      default ``HONEYHIVE_PROJECT``/``HONEYHIVE_SOURCE`` (else ``HH_PROJECT``/``HH_SOURCE``).
     - ``retry_config``: the default retry policy (retries are on by default).
     - ``timeout``: seconds one attempt may take (default 30; ``math.inf`` for none).
     - ``session``: an aiohttp session to use instead of the core's own; the
@@ -94,9 +96,11 @@ class HoneyHiveCore(AsyncClosing):
         "_middlewares",
         "_owns_session",
         "_session",
+        "_session_loop",
         "_trace_configs",
         "_urls",
         "client_timeout",
+        "defaults",
         "retry_config",
         "sleep",
         "static_headers",
@@ -114,23 +118,29 @@ class HoneyHiveCore(AsyncClosing):
         middlewares: Sequence[ClientMiddlewareType] = (),
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        project: str | None = None,
+        source: str | None = None,
     ) -> None:
-        key = bearer_auth if bearer_auth is not None else os.environ.get(API_KEY_ENV)
+        key = bearer_auth if bearer_auth is not None else _defaults.from_env(_defaults.API_KEY_VARS)
         if not key:
             raise ValueError(f"no API key: pass bearer_auth=... or set {API_KEY_ENV}")
         if retry_config is not None and not isinstance(retry_config, RetryConfig):
             raise TypeError(f"retry_config must be a RetryConfig, got {retry_config!r}")
         self._auth: Callable[[], Awaitable[str]] | str = (
-            authorization(key) if isinstance(key, str) else key
+            authorization(key) if isinstance(key, str) else _defaults.as_async_provider(key)
         )
         # With a fixed key every request carries the same headers: build them once.
         self.static_headers = self.headers(self._auth) if isinstance(self._auth, str) else None
-        self._base = base_url(server_url or os.environ.get(SERVER_URL_ENV) or DEFAULT_SERVER_URL)
+        self._base = base_url(
+            server_url or _defaults.from_env(_defaults.SERVER_URL_VARS) or DEFAULT_SERVER_URL
+        )
+        self.defaults = _defaults.request_defaults(project, source)
         self.retry_config = retry_config or DEFAULT_RETRY
         self.timeout = check_timeout(DEFAULT_TIMEOUT if timeout is None else timeout)
         self.client_timeout = client_timeout(self.timeout)
         self.sleep = sleep
         self._session = session
+        self._session_loop: asyncio.AbstractEventLoop | None = None
         self._owns_session = session is None
         self._middlewares = tuple(middlewares)
         self._trace_configs = list(trace_configs)
@@ -181,10 +191,13 @@ class HoneyHiveCore(AsyncClosing):
         """The pooled session, created on first use inside the running loop."""
         session = self._session
         if session is not None:
+            loop = self._session_loop
+            if loop is not None and loop is not asyncio.get_running_loop():
+                raise RuntimeError(_other_loop(loop))
             return session
         if self._closed:
             raise RuntimeError("this HoneyHiveCore is closed; create a new one")
-        asyncio.get_running_loop()  # fail clearly outside a loop, before aiohttp does
+        self._session_loop = asyncio.get_running_loop()  # fail clearly outside a loop
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=100),
             middlewares=self._middlewares,
@@ -220,3 +233,18 @@ class HoneyHiveCore(AsyncClosing):
         if url is None:
             url = self._urls[(base, path)] = base.join(URL(path))
         return url
+
+
+def _other_loop(loop: asyncio.AbstractEventLoop) -> str:
+    """Why a core cannot be used in the running loop: its session belongs to *loop*."""
+    if loop.is_closed():
+        return (
+            "this HoneyHiveCore's session belongs to an event loop that has closed (an earlier "
+            "asyncio.run()?): a core belongs to the loop it was first used in. Create the core "
+            "inside the coroutine that asyncio.run() runs (async with HoneyHiveCore() as core:"
+            " ...), or use HoneyHiveSync, which runs on a loop of its own"
+        )
+    return (
+        "this HoneyHiveCore belongs to another event loop (the one it was first used in): "
+        "create one core per event loop, or use HoneyHiveSync from code without a loop"
+    )

@@ -25,6 +25,8 @@ from typing import Any
 import attrs
 
 from . import _converter, models
+from ._defaults import NO_DEFAULTS, RequestDefaults
+from ._normalize import prepare_event
 from ._pipeline import to_json
 from ._report import EventKind, Reason, UndeliveredEvent
 from ._result import Result
@@ -121,12 +123,18 @@ def event_kind(event: object) -> EventKind:
     return "model_event" if isinstance(event, models.CreateModelEvent) else "event"
 
 
-def prepare(event: AnyEvent, ids: Iterator[str], label: str | None = None) -> Item:
-    """Validate *event*, give it an id from *ids*, and encode it; or raise why not.
+def prepare(
+    event: AnyEvent,
+    ids: Iterator[str],
+    label: str | None = None,
+    defaults: RequestDefaults = NO_DEFAULTS,
+) -> Item:
+    """Complete *event* with *defaults*, validate it, give it an id from *ids*, and encode it.
 
     Raises ``RequestValidationError`` naming the field.
     """
     kind = event_kind(event)
+    event = prepare_event(kind, event, defaults, OPERATION_IDS[kind])
     wire = _converter.to_wire(event, _MODELS[kind], OPERATION_IDS[kind])
     event_id = None
     if kind == "event":

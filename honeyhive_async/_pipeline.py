@@ -24,6 +24,7 @@ from . import _converter
 from ._config import RetryConfig
 from ._core import HoneyHiveCore, check_timeout, client_timeout
 from ._json import make_json_encoder
+from ._normalize import prepare_request
 from ._result import Err, Ok, Result
 from ._retry import RetryRule, run_with_retries
 from .errors import (
@@ -135,6 +136,10 @@ async def execute(
     ``retries``, ``timeout`` (seconds per attempt) and ``server_url`` override
     the core's defaults for this call.
     """
+    try:
+        request = prepare_request(core.defaults, op.request_type, request, op.id)
+    except RequestValidationError as error:
+        return Err(error)
     encoded = _encode(op, request)
     if isinstance(encoded, Err):
         return encoded
@@ -269,6 +274,7 @@ def _transport_error(
         sent=not isinstance(exc, aiohttp.ClientConnectorError),
         operation_id=op.id,
         request_event_ids=event_ids,
+        cause=exc,
     )
 
 
@@ -314,7 +320,7 @@ def _decode(
                     success=success,
                 )
             )
-    return Err(_response_error(APIError, op, response, raw, message, event_ids))
+    return Err(_response_error(APIError.for_status(status), op, response, raw, message, event_ids))
 
 
 def _shape_problem(raw: bytes, op: Operation[Any, Any]) -> str:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,6 +37,7 @@ __all__ = [
     "UNSENT_ONLY",
     "RetryRule",
     "backoff_delay",
+    "is_permanent",
     "is_retryable",
     "retry_after",
     "run_with_retries",
@@ -72,7 +75,42 @@ def is_retryable(error: HoneyHiveError, rule: RetryRule, config: RetryConfig) ->
     if isinstance(error, APIError):
         return error.status_code in rule.statuses
     if isinstance(error, TransportError):
-        return config.retry_connection_errors and (rule.after_sent or not error.sent)
+        return (
+            config.retry_connection_errors
+            and (rule.after_sent or not error.sent)
+            and not is_permanent(error.__cause__)
+        )
+    return False
+
+
+# TLS errors that only say the connection broke during the handshake: transient.
+_BROKEN_TLS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+
+
+def is_permanent(exc: BaseException | None) -> bool:
+    """Whether the transport failure *exc* will come again however often it is retried.
+
+    A host name that does not resolve (but not a resolver that is briefly
+    unavailable, ``EAI_AGAIN``) and a TLS failure (a certificate that does
+    not verify, a ``wrong version number`` from speaking TLS to a plain HTTP
+    port) are permanent; a refused, reset or timed-out connection is not.
+    The exception and its causes are looked at, by their standard-library
+    types: aiohttp's own errors derive from them or carry them as cause.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, socket.gaierror):
+            return exc.errno != socket.EAI_AGAIN
+        if isinstance(exc, ssl.CertificateError):
+            return True
+        if isinstance(exc, ssl.SSLError):
+            return not isinstance(exc, _BROKEN_TLS)
+        if type(exc).__name__ == "ClientConnectorDNSError":
+            # aiohttp's, named rather than imported (only the pipeline imports aiohttp)
+            cause = exc.__cause__
+            return not (isinstance(cause, socket.gaierror) and cause.errno == socket.EAI_AGAIN)
+        exc = exc.__cause__ or getattr(exc, "os_error", None)
     return False
 
 
@@ -159,12 +197,13 @@ async def run_with_retries(
         )
 
     def before_sleep(state: RetryCallState) -> None:
-        log.debug(
-            "%s: retrying in %.3f s after attempt %d: %s",
-            _error_of(state).operation_id,
-            state.upcoming_sleep,
+        error = _error_of(state)
+        log.info(
+            "%s: attempt %d failed (%s); retrying in %.2f s",
+            error.operation_id,
             state.attempt_number,
-            _error_of(state).message,
+            error.message,
+            state.upcoming_sleep,
         )
 
     retrying = _async_retrying(
@@ -176,6 +215,10 @@ async def run_with_retries(
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
     )
     result: Result[T] = await retrying(next_attempt)
+    if not result.ok and count > 1:
+        # The error says that it is the last of several (see HoneyHiveError.__str__).
+        result.error.attempts = count
+        result.error.elapsed = clock() - started
     return result
 
 

@@ -6,6 +6,12 @@ class raises them. The tree::
     HoneyHiveError                  root: every failure the SDK reports
     ├── RequestValidationError      the request was refused before anything was sent
     ├── APIError                    the server answered with an error status (4xx, 5xx)
+    │   ├── BadRequestError         400, 422: the server refused the request as invalid
+    │   ├── AuthenticationError     401: no API key, or a wrong one
+    │   ├── PermissionDeniedError   403: the key may not do this
+    │   ├── NotFoundError           404: no such event (or route)
+    │   ├── RateLimitError          429: too many requests (retried by default)
+    │   ├── ServerError             5xx: the server failed (retried where safe)
     │   └── PartialBatchError       a batch's typed 500: some events stored, some not
     ├── ResponseValidationError     a 2xx answer that is not the documented JSON shape
     ├── TransportError              no usable answer: connection refused, reset, ...
@@ -16,7 +22,9 @@ class raises them. The tree::
 Every error carries ``operation_id`` (``"createEvent"``, ...) and
 ``request_event_ids``: the event ids the request carried, including the ones
 the SDK generated, so that after a lost response you can still look the
-events up. No message ever contains the API key.
+events up. A failure that came after retries says so in ``str(error)``:
+``attempts`` and ``elapsed`` (seconds) hold how many and how long. No
+message ever contains the API key.
 """
 
 from __future__ import annotations
@@ -26,13 +34,19 @@ from typing import Any
 
 __all__ = [
     "APIError",
+    "AuthenticationError",
+    "BadRequestError",
     "BatcherClosedError",
     "HoneyHiveError",
+    "NotFoundError",
     "PartialBatchError",
+    "PermissionDeniedError",
     "QueueFullError",
+    "RateLimitError",
     "RequestTimeout",
     "RequestValidationError",
     "ResponseValidationError",
+    "ServerError",
     "TransportError",
     "ValidationIssue",
 ]
@@ -48,6 +62,10 @@ class HoneyHiveError(Exception):
 
     operation_id: str
     request_event_ids: tuple[str, ...]
+    attempts: int = 1
+    """How many attempts the call made before it failed (set by the retry policy)."""
+    elapsed: float = 0.0
+    """Seconds from the first attempt to the failure, when there was more than one."""
 
     def __init__(
         self, message: str, *, operation_id: str = "", request_event_ids: Sequence[str] = ()
@@ -58,7 +76,10 @@ class HoneyHiveError(Exception):
         self.request_event_ids = tuple(request_event_ids)
 
     def __str__(self) -> str:
-        return f"{self.operation_id}: {self.message}" if self.operation_id else self.message
+        text = self.message
+        if self.attempts > 1:
+            text = f"failed after {self.attempts} attempts over {self.elapsed:.1f} s; last: {text}"
+        return f"{self.operation_id}: {text}" if self.operation_id else text
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
@@ -108,12 +129,92 @@ class APIError(_ResponseError):
 
     @staticmethod
     def describe(status_code: int, reason: str, body: str) -> str:
-        """The message of an error status: ``HTTP 503 Service Unavailable: <body start>``."""
-        text = " ".join(body.split())
+        """The message of an error status: ``HTTP 404 Not Found: <the server's message>``.
+
+        The server's message is taken from a JSON error body
+        (``{"error": ..., "message": ...}``, also ``{"error": {"message": ...}}``);
+        any other body is shown as text, its start only.
+        """
+        text = " ".join((_parse_error_body(body)[0] or body).split())
         if len(text) > _PREVIEW:
             text = text[:_PREVIEW] + "..."
         head = f"HTTP {status_code} {reason}".rstrip()
         return f"{head}: {text}" if text else head
+
+    @staticmethod
+    def for_status(status_code: int) -> type[APIError]:
+        """The class of the error for *status_code*: a subclass per family, else ``APIError``."""
+        if status_code >= 500:
+            return ServerError
+        return _BY_STATUS.get(status_code, APIError)
+
+    @property
+    def code(self) -> str | None:
+        """The server's error code (``event_not_found``) when the JSON body has one."""
+        return _parse_error_body(self.body)[1]
+
+
+class BadRequestError(APIError):
+    """400 or 422: the server refused the request as invalid; sending it again will not help."""
+
+
+class AuthenticationError(APIError):
+    """401: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the API key may not do this."""
+
+
+class NotFoundError(APIError):
+    """404: no such event, or no such route under the server URL."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; retried by default, honouring ``Retry-After``."""
+
+
+class ServerError(APIError):
+    """5xx: the server failed; retried by default where that cannot store an event twice."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: BadRequestError,
+    429: RateLimitError,
+}
+
+
+def _parse_error_body(body: str) -> tuple[str | None, str | None]:
+    """The server's message and error code in a JSON error body; ``None`` for what it lacks.
+
+    Understood shapes: ``{"error": code, "message": text}`` (the local server's),
+    ``{"error": text}``, ``{"message": text}`` and ``{"error": {"message": text,
+    "type" or "code": code}}``.
+    """
+    if not body.lstrip().startswith("{"):
+        return None, None
+    import json  # only for error answers, which are rare
+
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    error = data.get("error")
+    if isinstance(error, dict):
+        data, error = error, error.get("code", error.get("type"))
+    message = _text_or_none(data.get("message"))
+    code = _text_or_none(error)
+    return (message, code) if message is not None else (code, None)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
 
 class PartialBatchError(APIError):
@@ -149,6 +250,9 @@ class TransportError(HoneyHiveError):
 
     ``sent`` is ``False`` when the request certainly never reached the server
     (the connection was never established), so retrying cannot duplicate it.
+    ``__cause__`` is the underlying exception when there was one (it decides
+    whether the failure is transient: a name that does not resolve or a
+    TLS error is not retried).
     """
 
     def __init__(
@@ -158,9 +262,11 @@ class TransportError(HoneyHiveError):
         sent: bool = True,
         operation_id: str = "",
         request_event_ids: Sequence[str] = (),
+        cause: BaseException | None = None,
     ) -> None:
         super().__init__(message, operation_id=operation_id, request_event_ids=request_event_ids)
         self.sent = sent
+        self.__cause__ = cause
 
 
 class RequestTimeout(TransportError):

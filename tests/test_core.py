@@ -8,6 +8,7 @@ import math
 import aiohttp
 import pytest
 from aioresponses import aioresponses
+from yarl import URL
 
 from honeyhive_async import HoneyHiveCore, RetryConfig, funcs
 from honeyhive_async._core import API_KEY_ENV, SERVER_URL_ENV
@@ -130,3 +131,133 @@ async def test_bearer_callable_must_return_a_string(mocked: aioresponses) -> Non
     async with HoneyHiveCore(bearer_auth=provider, server_url=SERVER) as core:
         with pytest.raises(TypeError, match="bearer_auth"):
             await funcs.events_get_events(core, REQUEST, retries=RetryConfig(strategy="none"))
+
+
+ENV_NAMES = [
+    "HONEYHIVE_API_KEY",
+    "HH_API_KEY",
+    "HONEYHIVE_SERVER_URL",
+    "HH_API_URL",
+    "HONEYHIVE_PROJECT",
+    "HH_PROJECT",
+    "HONEYHIVE_SOURCE",
+    "HH_SOURCE",
+]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (
+            {"HONEYHIVE_API_KEY": "k1", "HONEYHIVE_PROJECT": "p1", "HONEYHIVE_SOURCE": "s1"},
+            ("Bearer k1", "https://api.honeyhive.ai/", "p1", "s1"),
+        ),
+        (
+            {
+                "HH_API_KEY": "k2",
+                "HH_API_URL": "http://hh.env",
+                "HH_PROJECT": "p2",
+                "HH_SOURCE": "s2",
+            },
+            ("Bearer k2", "http://hh.env/", "p2", "s2"),
+        ),
+        (
+            {
+                "HONEYHIVE_API_KEY": "k1",
+                "HH_API_KEY": "k2",
+                "HONEYHIVE_PROJECT": " ",
+                "HH_PROJECT": "p2",
+            },
+            ("Bearer k1", "https://api.honeyhive.ai/", "p2", None),
+        ),
+    ],
+    ids=["honeyhive", "hh-fallbacks", "first-set-wins"],
+)
+def test_settings_from_the_environment_with_hh_fallbacks(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: tuple[str, ...]
+) -> None:
+    """HONEYHIVE_* first, then HoneyHive's own SDK variables HH_*; blank counts as unset."""
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    core = HoneyHiveCore()
+    assert core.static_headers is not None
+    actual = (
+        core.static_headers["Authorization"],
+        core.server_url,
+        core.defaults.project,
+        core.defaults.source,
+    )
+    assert expected == actual
+
+
+def test_project_and_source_options_win_and_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The options beat the environment; a blank or non-string one is refused, naming it."""
+    monkeypatch.setenv("HONEYHIVE_PROJECT", "from-env")
+    core = HoneyHiveCore(bearer_auth="k", project="mine", source="app")
+    assert ("mine", "app") == (core.defaults.project, core.defaults.source)
+    with pytest.raises(ValueError, match="project"):
+        HoneyHiveCore(bearer_auth="k", project=" ")
+    with pytest.raises(TypeError, match="source"):
+        HoneyHiveCore(bearer_auth="k", source=3)  # type: ignore[arg-type]
+
+
+async def test_a_plain_key_provider_works_like_an_async_one(mocked: aioresponses) -> None:
+    """``bearer_auth=lambda: key`` is called before every attempt, as an async provider is."""
+    keys = iter(["k1", "k2"])
+    mocked.post(SERVER + "/events/export", status=503)
+    mocked.post(SERVER + "/events/export", payload={"events": [], "totalEvents": 0})
+
+    async def no_wait(_: float) -> None:
+        pass
+
+    async with HoneyHiveCore(
+        bearer_auth=lambda: next(keys), server_url=SERVER, sleep=no_wait
+    ) as core:
+        result = await funcs.events_get_events(core, REQUEST)
+
+    assert result.ok, result
+    sent = [
+        c.kwargs["headers"]["Authorization"]
+        for c in mocked.requests[("POST", URL(SERVER + "/events/export"))]
+    ]
+    assert ["Bearer k1", "Bearer k2"] == sent
+
+
+def test_a_core_used_by_two_asyncio_runs_says_what_to_do() -> None:
+    """The second asyncio.run() gets a clear error, not ``Event loop is closed``."""
+    core = HoneyHiveCore(bearer_auth="k", server_url=SERVER)
+
+    async def query() -> object:
+        with aioresponses() as mocked:
+            mocked.post(SERVER + "/events/export", payload={"events": [], "totalEvents": 0})
+            return await funcs.events_get_events(core, REQUEST)
+
+    first = asyncio.run(query())
+    with pytest.raises(RuntimeError, match=r"closed.*asyncio\.run\(\).*HoneyHiveSync"):
+        asyncio.run(query())
+    assert first.ok  # type: ignore[attr-defined]
+    # The first loop's session cannot be closed any more; let it go without a warning.
+    assert core._session is not None
+    core._session.detach()
+
+
+async def test_a_core_used_from_another_running_loop_says_so() -> None:
+    """A core first used in one loop refuses calls from another live loop, clearly."""
+    core = HoneyHiveCore(bearer_auth="k", server_url=SERVER)
+    core.session()
+    errors: list[BaseException] = []
+
+    def other_thread() -> None:
+        async def call() -> None:
+            core.session()
+
+        try:
+            asyncio.run(call())
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    await asyncio.to_thread(other_thread)
+    await core.aclose()
+    assert [True] == ["belongs to another event loop" in str(e) for e in errors]

@@ -12,9 +12,9 @@ import pytest
 
 import honeyhive_async
 import honeyhive_async.testing
-from honeyhive_async import errors, funcs, models, tracing
+from honeyhive_async import errors, funcs, models, params, tracing
 
-MODULES = [honeyhive_async, funcs, models, errors, honeyhive_async.testing, tracing]
+MODULES = [honeyhive_async, funcs, models, errors, params, honeyhive_async.testing, tracing]
 
 
 def is_own(module: types.ModuleType, name: str, value: object) -> bool:
@@ -35,7 +35,7 @@ def test_all_matches_public_names(module: types.ModuleType) -> None:
     # getattr, not vars(): the package loads its names on first use.
     values = {name: getattr(module, name) for name in dir(module)}
     own = {name for name, value in values.items() if is_own(module, name, value)}
-    subpackages = {"errors", "funcs", "models", "tracing", "__version__"}
+    subpackages = {"errors", "funcs", "models", "params", "tracing", "__version__"}
     assert own == set(module.__all__) - subpackages
     assert sorted(module.__all__) == list(module.__all__)
 
@@ -47,6 +47,7 @@ def test_top_level_api() -> None:
         "Err",
         "HoneyHive",
         "HoneyHiveCore",
+        "HoneyHiveSync",
         "Ok",
         "Result",
         "RetryConfig",

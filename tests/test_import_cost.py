@@ -39,6 +39,13 @@ CASES = [
         {"tenacity", "cattrs", "honeyhive_async._cli", "honeyhive_async.server"},
     ),
     ("from honeyhive_async import HoneyHive", {"honeyhive_async._sdk"}, {"tenacity", "cattrs"}),
+    # The blocking client starts no thread and imports no more than the async one until used.
+    (
+        "from honeyhive_async import HoneyHiveSync",
+        {"honeyhive_async._sync"},
+        {"tenacity", "cattrs", "honeyhive_async.server", "honeyhive_async.tracing"},
+    ),
+    ("from honeyhive_async import params", {"attrs"}, {"aiohttp", "cattrs", "tenacity"}),
     # Tracing is standard library only until the first event is delivered.
     (
         "from honeyhive_async import tracing\n@tracing.trace\ndef f(): pass",

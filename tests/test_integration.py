@@ -306,3 +306,37 @@ async def test_middleware_observes_and_changes_requests(server: LocalServer) -> 
     ) as core:
         await funcs.events_get_events(core, {"project": PROJECT, "filters": []})
     assert [("/events/export", "t-1", 200)] == seen
+
+
+async def test_defaults_times_and_inferred_filters_end_to_end(server: LocalServer) -> None:
+    """Events without project, source, config or inputs, datetimes, and untyped numeric filters."""
+    from datetime import datetime, timedelta, timezone
+
+    april = datetime(2024, 4, 1, tzinfo=timezone.utc)
+    async with HoneyHiveCore(
+        bearer_auth=server.api_key, server_url=server.url, project="defaults", source="app"
+    ) as core:
+        for n, cost in enumerate([8e-05, 0.5]):
+            event = {
+                "event_name": f"e{n}",
+                "event_type": "model",
+                "duration": 1,
+                "start_time": april + timedelta(days=n),
+                "metadata": {"cost": cost},
+            }
+            (await funcs.events_create_event(core, {"event": event})).unwrap()
+        costly = await funcs.events_get_events(
+            core,
+            {"filters": [{"field": "metadata.cost", "operator": "greater than", "value": 0.001}]},
+        )
+        first_day = await funcs.events_get_events(
+            core,
+            {"filters": [], "date_range": {"gte": april, "lte": april + timedelta(hours=12)}},
+        )
+    page = costly.unwrap()
+    assert (["e1"], ["e0"], "app", 1711929600000) == (
+        [e.event_name for e in page.events],
+        [e.event_name for e in first_day.unwrap().events],
+        page.events[0].source,
+        first_day.unwrap().events[0].start_time,
+    )

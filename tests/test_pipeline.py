@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import math
+import ssl
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
@@ -563,8 +564,8 @@ async def test_update_event_ignores_the_success_body(
         ),
         ({"event": {**EVENT, "project": None}}, [("event.project", "expected a string, got null")]),
         (
-            {"event": {k: v for k, v in EVENT.items() if k != "inputs"}},
-            [("event.inputs", "required field missing")],
+            {"event": {k: v for k, v in EVENT.items() if k != "event_name"}},
+            [("event.event_name", "required field missing")],
         ),
         (
             {"event": {**EVENT, "metadata": {"cost": math.nan}}},
@@ -699,3 +700,88 @@ async def test_key_from_a_provider_is_scrubbed_too(mocked: aioresponses) -> None
     assert isinstance(res.error, errors.APIError)
     assert "rotating-secret-42" not in str(res.error)
     assert "forbidden for ***" in str(res.error)
+
+
+@pytest.mark.parametrize(
+    ("exc", "attempts"),
+    [
+        (
+            aiohttp.ClientConnectorDNSError(
+                ConnectionKey("hh.test", 80, False, True, None, None, None),
+                OSError(-2, "Name or service not known"),
+            ),
+            1,
+        ),
+        (
+            aiohttp.ClientConnectorCertificateError(
+                ConnectionKey("hh.test", 443, True, True, None, None, None),
+                ssl.SSLCertVerificationError(1, "certificate verify failed"),
+            ),
+            1,
+        ),
+        (REFUSED, INSTANT_RETRY.max_attempts),
+    ],
+    ids=["dns", "certificate", "refused"],
+)
+async def test_dns_and_tls_failures_are_not_retried(
+    exc: Exception, attempts: int, core: HoneyHiveCore, mocked: aioresponses
+) -> None:
+    """A name that does not resolve or a TLS failure is returned at once; a refusal is retried."""
+    mocked.post(SERVER + "/events", exception=exc, repeat=True)
+
+    result = await funcs.events_create_event(core, {"event": EVENT})
+
+    assert isinstance(result.error, errors.TransportError)
+    assert (attempts, exc) == (
+        len(calls(mocked, funcs.events_create_event, "/events")),
+        result.error.__cause__,
+    )
+
+
+async def test_tls_to_a_plain_http_port_fails_once() -> None:
+    """``https://`` to a plain HTTP server (``wrong version number``) is one attempt, not five."""
+    from honeyhive_async.server import LocalServer
+
+    sleeps = SleepRecorder()
+    async with LocalServer() as server:
+        url = server.url.replace("http://", "https://")
+        async with HoneyHiveCore(
+            bearer_auth=server.api_key, server_url=url, retry_config=INSTANT_RETRY, sleep=sleeps
+        ) as core:
+            result = await funcs.events_get_events(core, {"project": "p", "filters": []})
+    assert isinstance(result.error, errors.TransportError)
+    assert ([], 1) == (sleeps.waits, result.error.attempts)
+
+
+async def test_a_failure_after_retries_says_how_many_and_the_cause(
+    core: HoneyHiveCore, mocked: aioresponses
+) -> None:
+    """``str(error)`` after the last retry names the attempts, the time and the last cause."""
+    body = {"success": False, "error": "unavailable", "message": "try later"}
+    answer(mocked, funcs.events_create_event, "/events", status=503, body=body, repeat=True)
+
+    result = await funcs.events_create_event(core, {"event": EVENT})
+
+    error = result.error
+    assert isinstance(error, errors.ServerError)
+    text = f"failed after {INSTANT_RETRY.max_attempts} attempts over {error.elapsed:.1f} s"
+    assert (INSTANT_RETRY.max_attempts, "HTTP 503 Service Unavailable: try later") == (
+        error.attempts,
+        error.message,
+    )
+    assert f"createEvent: {text}; last: HTTP 503 Service Unavailable: try later" == str(error)
+
+
+async def test_status_classes_and_messages_from_the_local_server() -> None:
+    """The local server's JSON errors become their family's class with its message."""
+    from honeyhive_async.server import LocalServer
+
+    async with LocalServer() as server:
+        async with HoneyHiveCore(bearer_auth="wrong", server_url=server.url) as core:
+            denied = await funcs.events_get_events(core, {"project": "p", "filters": []})
+        async with HoneyHiveCore(bearer_auth=server.api_key, server_url=server.url) as core:
+            missing = await funcs.events_update_event(core, {"event_id": "nope", "duration": 1})
+    assert isinstance(denied.error, errors.AuthenticationError)
+    assert isinstance(missing.error, errors.NotFoundError)
+    assert ("unauthorized", "event_not_found") == (denied.error.code, missing.error.code)
+    assert "HTTP 404 Not Found: no event with event_id 'nope'" == missing.error.message

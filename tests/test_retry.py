@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
+import ssl
 from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
+from typing import Any
 
+import aiohttp
 import pytest
 
 from honeyhive_async import BackoffStrategy, Err, Ok, RetryConfig, errors
@@ -13,6 +19,7 @@ from honeyhive_async._retry import (
     IDEMPOTENT,
     UNSENT_ONLY,
     backoff_delay,
+    is_permanent,
     is_retryable,
     retry_after,
     run_with_retries,
@@ -203,3 +210,103 @@ async def test_cancellation_during_backoff_propagates() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+KEY: Any = SimpleNamespace(host="api.example", port=443, ssl=True)
+
+
+def caused(exc: BaseException, cause: BaseException) -> BaseException:
+    exc.__cause__ = cause
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "permanent"),
+    [
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), True),
+        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"), False),
+        (
+            caused(
+                aiohttp.ClientConnectorDNSError(KEY, OSError(None, "x")),
+                socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+            ),
+            True,
+        ),
+        (
+            caused(
+                aiohttp.ClientConnectorDNSError(KEY, OSError(None, "x")),
+                socket.gaierror(socket.EAI_AGAIN, "Temporary failure"),
+            ),
+            False,
+        ),
+        (aiohttp.ClientConnectorDNSError(KEY, OSError(None, "DNS lookup failed")), True),
+        (
+            aiohttp.ClientConnectorError(KEY, socket.gaierror(socket.EAI_NONAME, "unknown")),
+            True,
+        ),
+        (
+            aiohttp.ClientConnectorCertificateError(
+                KEY, ssl.SSLCertVerificationError(1, "certificate verify failed")
+            ),
+            True,
+        ),
+        (
+            aiohttp.ClientConnectorSSLError(KEY, ssl.SSLError(1, "[SSL] wrong version number")),
+            True,
+        ),
+        (ssl.SSLEOFError(8, "EOF occurred in violation of protocol"), False),
+        (aiohttp.ClientConnectorError(KEY, ConnectionRefusedError(111, "refused")), False),
+        (aiohttp.ServerDisconnectedError(), False),
+        (asyncio.TimeoutError(), False),
+        (None, False),
+    ],
+    ids=[
+        "gaierror",
+        "gaierror-again",
+        "dns",
+        "dns-again",
+        "dns-no-cause",
+        "old-aiohttp-dns",
+        "certificate",
+        "wrong-version",
+        "tls-eof",
+        "refused",
+        "disconnected",
+        "timeout",
+        "none",
+    ],
+)
+def test_permanent_transport_failures_table(exc: BaseException | None, permanent: bool) -> None:
+    """Names that do not resolve and TLS failures are permanent; the rest is transient."""
+    error = errors.TransportError("x", sent=False, cause=exc)
+    assert (permanent, not permanent) == (
+        is_permanent(exc),
+        is_retryable(error, IDEMPOTENT, RetryConfig()),
+    )
+
+
+async def test_the_last_error_counts_attempts_and_time() -> None:
+    """After retries ran out the error holds how many attempts were made and over how long."""
+    script = Script(failures=10, seconds_per_attempt=2)
+    result = await script.run(RetryConfig(backoff=FAST, max_attempts=3))()
+    assert isinstance(result, Err)
+    elapsed = sum(script.waits) + 3 * 2
+    assert (3, elapsed) == (result.error.attempts, result.error.elapsed)
+    assert f"failed after 3 attempts over {elapsed:.1f} s; last: x" == str(result.error)
+
+
+async def test_a_single_attempt_is_not_annotated() -> None:
+    """A failure that was not retried reads as it always did."""
+    script = Script(failures=1)
+    result = await script.run(RetryConfig(strategy="none"))()
+    assert isinstance(result, Err)
+    assert (1, "x") == (result.error.attempts, str(result.error))
+
+
+async def test_retries_are_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    """Each retry is an INFO line with the attempt, its cause and the wait."""
+    caplog.set_level(logging.INFO, "honeyhive_async")
+    script = Script(failures=1)
+    await script.run(RetryConfig(backoff=FAST))()
+    expected = [(logging.INFO, f": attempt 1 failed (x); retrying in {script.waits[0]:.2f} s")]
+    assert expected == [(r.levelno, r.getMessage()) for r in caplog.records]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import pydoc
+from typing import Any
 
 import pytest
 from aioresponses import aioresponses
 
-from honeyhive_async import HoneyHive, HoneyHiveCore, errors, funcs
+from honeyhive_async import HoneyHive, HoneyHiveCore, HoneyHiveSync, errors, funcs
 from tests.conftest import API_KEY, INSTANT_RETRY, SERVER
 
 EVENT = {
@@ -56,14 +58,59 @@ def test_every_function_has_a_method_with_its_options() -> None:
         assert "raise" in method.__doc__.lower()
 
 
-async def test_shares_a_given_core() -> None:
-    """``HoneyHive(core=...)`` wraps an existing core instead of making one."""
+async def test_shares_a_given_core_and_never_closes_it() -> None:
+    """``HoneyHive(core=...)`` wraps an existing core, which its owner closes."""
     core = HoneyHiveCore(bearer_auth="k", server_url=SERVER)
-    hh = HoneyHive(core=core)
-    assert core is hh.core
-    assert "HoneyHive(HoneyHiveCore(" in repr(hh)
-    await hh.aclose()
-    assert core.closed
+    async with HoneyHive(core=core) as hh:
+        assert core is hh.core
+        assert "HoneyHive(HoneyHiveCore(" in repr(hh)
+    assert not core.closed
+    await core.aclose()
+
+
+@pytest.mark.parametrize("client", [HoneyHive, HoneyHiveSync])
+def test_a_given_core_takes_no_other_options(client: Any) -> None:
+    """Options passed beside ``core=`` would be ignored: a TypeError names them."""
+    core = HoneyHiveCore(bearer_auth="k", server_url=SERVER)
+    with pytest.raises(
+        TypeError, match=r"core=\.\.\.\) takes no other options, got source, timeout"
+    ):
+        client(core=core, timeout=5, source="s")
+    with pytest.raises(TypeError, match="core must be a HoneyHiveCore"):
+        client(core="k")
+
+
+@pytest.mark.parametrize("client", [HoneyHive, HoneyHiveSync])
+@pytest.mark.parametrize("name", funcs.__all__)
+def test_methods_show_the_functions_parameters(client: Any, name: str) -> None:
+    """Each method's signature is its function's without the core; help() shows it."""
+    func = getattr(funcs, name)
+    method = getattr(client(bearer_auth="k").events, name.removeprefix("events_"))
+    expected = list(inspect.signature(func, eval_str=True).parameters.values())[1:]
+
+    shown = pydoc.render_doc(method, renderer=pydoc.plaintext)
+
+    assert expected == list(inspect.signature(method, eval_str=True).parameters.values())
+    assert ("request", True, True) == (
+        next(iter(inspect.signature(method).parameters)),
+        "timeout: " in shown and "server_url: " in shown,
+        "P.args" not in shown and "*args" not in shown,
+    )
+
+
+@pytest.mark.parametrize("client", [HoneyHive, HoneyHiveSync])
+@pytest.mark.parametrize("name", [n for n in funcs.__all__ if n != "events_iter_events"])
+def test_docstrings_are_clean(client: Any, name: str) -> None:
+    """No ``Ok(`` left over, balanced literals, and the error and return are named."""
+    method = getattr(client(bearer_auth="k").events, name.removeprefix("events_"))
+    doc = method.__doc__ or ""
+    returns = inspect.signature(method).return_annotation
+    assert (False, 0, True, True) == (
+        "Ok(" in doc,
+        doc.count("``") % 2,
+        "Raises" in doc,
+        returns is None or "``" + getattr(returns, "__name__", "list[Event]") in doc,
+    )
 
 
 def test_options_mirror_the_core() -> None:

@@ -130,7 +130,7 @@ async def _run_examples(
             _step(
                 out,
                 f"getEvents ({project})",
-                funcs.events_get_events(core, {**EXAMPLES["get_events"], "project": project}),
+                funcs.events_get_events(core, EXAMPLES["get_events"] | {"project": project}),
             )
             for project in PROJECTS
         )

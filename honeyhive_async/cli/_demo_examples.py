@@ -142,7 +142,7 @@ _MODEL_EVENT: dict[str, Any] = {
     "response_format": {"type": "text"},
 }
 
-EXAMPLES: dict[str, dict[str, Any]] = {
+EXAMPLES: dict[str, Any] = {
     "create_event": {"event": _EVENT},
     "update_event": {
         "event_id": "7f22137a-6911-4ed3-bc36-110f1dde6b66",

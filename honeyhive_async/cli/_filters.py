@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -11,12 +10,12 @@ from typing import Any, cast
 import attrs
 
 from .. import models
+from .._normalize import filter_type, infer_filter_type
 
 __all__ = ["FilterAction", "FilterTypeAction", "infer_filter_type", "iso", "parse_filter"]
 
 _OPERATORS = sorted(models.FILTER_OPERATORS, key=len, reverse=True)
 _NO_VALUE = frozenset({"exists", "not exists"})
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 
 def iso(text: str) -> str:
@@ -69,8 +68,9 @@ def parse_filter(text: str) -> models.EventFilter:
     """``'metadata.cost "greater than" 0.01'`` as an ``EventFilter``; ``ValueError`` if not one.
 
     The operator may contain spaces and be quoted; the known operators are
-    matched longest first. The type is inferred from the value
-    (:func:`infer_filter_type`); ``exists`` and ``not exists`` take no value.
+    matched longest first. The type is inferred from the value as the SDK
+    does for a filter without one (:func:`~honeyhive_async._normalize.filter_type`);
+    ``exists`` and ``not exists`` take no value.
     """
     field, rest = (*text.split(None, 1), "", "")[:2]
     rest = rest.strip()
@@ -91,7 +91,7 @@ def _filter(text: str, field: str, spelled: str, value: str) -> models.EventFilt
         return models.EventFilter(field=field, operator=operator)
     if not value:
         raise ValueError(f"no VALUE in {text!r}")
-    kind = infer_filter_type(value)
+    kind = filter_type(operator, value)
     value = value.lower() if kind == "boolean" else value
     return models.EventFilter(field=field, operator=operator, value=value, type=kind)
 
@@ -100,10 +100,3 @@ def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
     return value
-
-
-def infer_filter_type(value: str) -> models.FilterType:
-    """``number`` for a JSON number, ``boolean`` for true/false, else ``string``."""
-    if value.lower() in ("true", "false"):
-        return "boolean"
-    return "number" if _NUMBER.fullmatch(value) else "string"

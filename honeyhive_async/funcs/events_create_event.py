@@ -7,15 +7,13 @@ response, and in ``error.request_event_ids`` when the call fails.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
 from .._pipeline import Operation, execute
 from .._result import Result
 from .._retry import IDEMPOTENT
+from ..params import CreateEventRequestBodyDict
 
 __all__ = ["OPERATION", "events_create_event"]
 
@@ -32,19 +30,22 @@ OPERATION = Operation(
 
 async def events_create_event(
     core: HoneyHiveCore,
-    request: models.CreateEventRequestBody | Mapping[str, Any],
+    request: models.CreateEventRequestBody | CreateEventRequestBodyDict,
     /,
     *,
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
 ) -> Result[models.CreateEventResponse]:
-    """Create one event; ``Ok(CreateEventResponse)`` holds its ``event_id``.
+    """Create one event (a model call, a tool call, a chain step or a session).
 
     *request* is a :class:`~honeyhive_async.models.CreateEventRequestBody` or
-    a mapping with the same field names, e.g. ``{"event": {"project": ...}}``.
-    ``retries``, ``timeout`` (seconds per attempt) and ``server_url``
-    override the core's defaults for this call.
+    a dict of the same shape, e.g. ``{"event": {"event_name": ..., ...}}``;
+    ``project`` and ``source`` default to the core's. ``retries``,
+    ``timeout`` (seconds per attempt) and ``server_url`` override the core's
+    defaults for this call.
+
+    Returns ``Ok(CreateEventResponse)``, which holds the event's ``event_id``.
     """
     return await execute(
         core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url

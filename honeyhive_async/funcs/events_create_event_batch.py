@@ -7,15 +7,13 @@ returned as ``PartialBatchError`` and never retried as a whole.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
 from .._pipeline import Operation, execute
 from .._result import Result
 from .._retry import IDEMPOTENT
+from ..params import CreateEventBatchRequestBodyDict
 
 __all__ = ["OPERATION", "events_create_event_batch"]
 
@@ -35,19 +33,21 @@ OPERATION: Operation[models.CreateEventBatchRequestBody, models.CreateEventBatch
 
 async def events_create_event_batch(
     core: HoneyHiveCore,
-    request: models.CreateEventBatchRequestBody | Mapping[str, Any],
+    request: models.CreateEventBatchRequestBody | CreateEventBatchRequestBodyDict,
     /,
     *,
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
 ) -> Result[models.CreateEventBatchResponse]:
-    """Create a batch of events; ``Ok(CreateEventBatchResponse)`` holds their ids.
+    """Create a batch of events, optionally all in one session.
 
     *request* is a :class:`~honeyhive_async.models.CreateEventBatchRequestBody`
-    or a mapping such as ``{"events": [...], "is_single_session": True}``.
+    or a dict such as ``{"events": [...], "is_single_session": True}``.
     ``retries``, ``timeout`` (seconds per attempt) and ``server_url``
     override the core's defaults.
+
+    Returns ``Ok(CreateEventBatchResponse)``, which holds the events' ids in order.
     """
     return await execute(
         core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url

@@ -7,15 +7,13 @@ or a connection that was never made is tried again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
 from .._pipeline import Operation, execute
 from .._result import Result
 from .._retry import UNSENT_ONLY
+from ..params import CreateModelEventRequestBodyDict
 
 __all__ = ["OPERATION", "events_create_model_event"]
 
@@ -33,19 +31,21 @@ OPERATION: Operation[models.CreateModelEventRequestBody, models.CreateModelEvent
 
 async def events_create_model_event(
     core: HoneyHiveCore,
-    request: models.CreateModelEventRequestBody | Mapping[str, Any],
+    request: models.CreateModelEventRequestBody | CreateModelEventRequestBodyDict,
     /,
     *,
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
 ) -> Result[models.CreateModelEventResponse]:
-    """Create one model event; ``Ok(CreateEventResponse)`` holds the new ``event_id``.
+    """Create one model event: an LLM call with its messages, response and usage.
 
     *request* is a :class:`~honeyhive_async.models.CreateModelEventRequestBody`
-    or a mapping such as ``{"model_event": {"project": ..., "model": ...}}``.
+    or a dict such as ``{"model_event": {"model": ..., "provider": ...}}``.
     ``retries``, ``timeout`` (seconds per attempt) and ``server_url``
     override the core's defaults.
+
+    Returns ``Ok(CreateEventResponse)``, which holds the new ``event_id``.
     """
     return await execute(
         core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url

@@ -7,15 +7,13 @@ only where the server cannot have stored it; a typed 500 is returned as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
 from .._pipeline import Operation, execute
 from .._result import Result
 from .._retry import UNSENT_ONLY
+from ..params import CreateModelEventBatchRequestBodyDict
 
 __all__ = ["OPERATION", "events_create_model_event_batch"]
 
@@ -34,19 +32,21 @@ OPERATION: Operation[
 
 async def events_create_model_event_batch(
     core: HoneyHiveCore,
-    request: models.CreateModelEventBatchRequestBody | Mapping[str, Any],
+    request: models.CreateModelEventBatchRequestBody | CreateModelEventBatchRequestBodyDict,
     /,
     *,
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
 ) -> Result[models.CreateModelEventBatchResponse]:
-    """Create a batch of model events; ``Ok(CreateModelEventBatchResponse)`` holds their ids.
+    """Create a batch of model events, optionally all in one session.
 
     *request* is a
     :class:`~honeyhive_async.models.CreateModelEventBatchRequestBody` or a
-    mapping such as ``{"model_events": [...]}``. ``retries``, ``timeout``
+    dict such as ``{"model_events": [...]}``. ``retries``, ``timeout``
     (seconds per attempt) and ``server_url`` override the core's defaults.
+
+    Returns ``Ok(CreateModelEventBatchResponse)``, which holds their ids.
     """
     return await execute(
         core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url

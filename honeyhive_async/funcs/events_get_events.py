@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
 from .._pipeline import Operation, execute
 from .._result import Result
 from .._retry import IDEMPOTENT
+from ..params import GetEventsRequestBodyDict
 
 __all__ = ["OPERATION", "events_get_events"]
 
@@ -26,20 +24,22 @@ OPERATION = Operation(
 
 async def events_get_events(
     core: HoneyHiveCore,
-    request: models.GetEventsRequestBody | Mapping[str, Any],
+    request: models.GetEventsRequestBody | GetEventsRequestBodyDict,
     /,
     *,
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
 ) -> Result[models.GetEventsResponse]:
-    """Query events; ``Ok(GetEventsResponse)`` holds ``events`` and ``total_events``.
+    """Query one page of the events of a project that match filters.
 
     *request* is a :class:`~honeyhive_async.models.GetEventsRequestBody` or a
-    mapping such as ``{"project": "p", "filters": [...], "date_range":
-    {"gte": ..., "lte": ...}, "limit": 100, "page": 2}``. ``retries``,
-    ``timeout`` (seconds per attempt) and ``server_url`` override the core's
-    defaults.
+    dict such as ``{"project": "p", "filters": [...], "date_range":
+    {"gte": ..., "lte": ...}, "limit": 100, "page": 2}``; ``project``
+    defaults to the core's. ``retries``, ``timeout`` (seconds per attempt)
+    and ``server_url`` override the core's defaults.
+
+    Returns ``Ok(GetEventsResponse)``, which holds ``events`` and ``total_events``.
     """
     return await execute(
         core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url

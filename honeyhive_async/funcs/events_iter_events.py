@@ -13,16 +13,17 @@ first) shift later pages. For a stable read, bound the query with
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator
 
 import attrs
 
 from .. import _converter, models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
+from .._normalize import prepare_request
 from .._result import Err, Ok, Result
 from ..errors import HoneyHiveError, RequestValidationError
+from ..params import GetEventsRequestBodyDict
 from .events_get_events import OPERATION, events_get_events
 
 __all__ = ["MAX_PAGE_SIZE", "events_get_all_events", "events_iter_events"]
@@ -33,7 +34,7 @@ MAX_PAGE_SIZE = 7500
 
 async def events_iter_events(
     core: HoneyHiveCore,
-    request: models.GetEventsRequestBody | Mapping[str, Any],
+    request: models.GetEventsRequestBody | GetEventsRequestBodyDict,
     /,
     *,
     page_size: int = 1000,
@@ -43,25 +44,50 @@ async def events_iter_events(
 ) -> AsyncIterator[models.Event]:
     """Yield every event matching *request*, ``page_size`` (at most 7500) per request.
 
-    Starts at ``request.page`` (default 1); stops after ``totalEvents``
-    events or a short page. Raises the ``HoneyHiveError`` of an invalid
-    request or of a page that failed after its retries (earlier pages were
-    already yielded). The options apply to each page's request.
+    The request's ``limit``, when set, is the most events to yield in all
+    (not a page size). Starts at ``request.page`` (pages of ``page_size``;
+    default 1); stops after ``totalEvents`` events, a short page, or
+    ``limit``. Raises the ``HoneyHiveError`` of an invalid request or of a
+    page that failed after its retries (earlier pages were already
+    yielded). The options apply to each page's request.
     """
-    body = _first_page(request, page_size)
+    pages = _iter_pages(
+        core, request, page_size=page_size, retries=retries, timeout=timeout, server_url=server_url
+    )
+    async for events in pages:
+        for event in events:
+            yield event
+
+
+async def _iter_pages(
+    core: HoneyHiveCore,
+    request: models.GetEventsRequestBody | GetEventsRequestBodyDict,
+    /,
+    *,
+    page_size: int = 1000,
+    retries: RetryConfig | None = None,
+    timeout: float | None = None,
+    server_url: str | None = None,
+) -> AsyncIterator[list[models.Event]]:
+    """The events of :func:`events_iter_events`, a page's list at a time (never an empty one)."""
+    body, wanted = _first_page(core, request, page_size)
     page_number = body.page or 1
-    seen = (page_number - 1) * page_size
-    while True:
+    size = body.limit or page_size
+    seen = (page_number - 1) * size
+    while wanted is None or wanted > 0:
         result = await events_get_events(
             core, body, retries=retries, timeout=timeout, server_url=server_url
         )
         if not result.ok:
             raise result.error
         page = result.value
-        for event in page.events:
-            yield event
+        events = page.events if wanted is None else page.events[:wanted]
+        if events:
+            yield events
         seen += len(page.events)
-        if len(page.events) < page_size or seen >= page.total_events:
+        if wanted is not None:
+            wanted -= len(events)
+        if len(page.events) < size or seen >= page.total_events:
             return
         page_number += 1
         body = attrs.evolve(body, page=page_number)
@@ -69,7 +95,7 @@ async def events_iter_events(
 
 async def events_get_all_events(
     core: HoneyHiveCore,
-    request: models.GetEventsRequestBody | Mapping[str, Any],
+    request: models.GetEventsRequestBody | GetEventsRequestBodyDict,
     /,
     *,
     page_size: int = 1000,
@@ -77,32 +103,49 @@ async def events_get_all_events(
     timeout: float | None = None,
     server_url: str | None = None,
 ) -> Result[list[models.Event]]:
-    """Every event matching *request*, all pages; ``Err`` if any page fails.
+    """Every event matching *request*, all pages: at most its ``limit``, if it has one.
 
-    The options are those of :func:`events_iter_events`. Holds all events
-    in memory: iterate with :func:`events_iter_events` for large exports.
+    The options are those of :func:`events_iter_events`; a page that fails
+    after its retries ends the call with its error. Holds all events in
+    memory: iterate with :func:`events_iter_events` for large exports.
+
+    Returns ``Ok(list[Event])``.
     """
-    events = events_iter_events(
+    pages = _iter_pages(
         core, request, page_size=page_size, retries=retries, timeout=timeout, server_url=server_url
     )
     try:
-        return Ok([event async for event in events])
+        return Ok([event async for events in pages for event in events])
     except HoneyHiveError as error:
         return Err(error)
 
 
 def _first_page(
-    request: models.GetEventsRequestBody | Mapping[str, Any], page_size: int
-) -> models.GetEventsRequestBody:
-    """*request* as a model whose ``limit`` is *page_size*; or the validation error."""
+    core: HoneyHiveCore,
+    request: models.GetEventsRequestBody | GetEventsRequestBodyDict,
+    page_size: int,
+) -> tuple[models.GetEventsRequestBody, int | None]:
+    """The first page's request and the most events to yield (``None``: all); or the error.
+
+    Pages have ``page_size`` events; a query for fewer events than that from
+    its first page asks for only those.
+    """
     if type(page_size) is not int or not 1 <= page_size <= MAX_PAGE_SIZE:
         problem = f"must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
         raise RequestValidationError([("page_size", problem)], operation_id=OPERATION.id)
+    request = prepare_request(core.defaults, OPERATION.request_type, request, OPERATION.id)
     body = (
         request
         if isinstance(request, models.GetEventsRequestBody)
         else _converter.structure_or_refuse(request, models.GetEventsRequestBody, OPERATION.id)
     )
-    if body.page is not None and body.page < 1:
-        raise RequestValidationError([("page", "must be >= 1")], operation_id=OPERATION.id)
-    return attrs.evolve(body, limit=page_size, page=body.page or 1)
+    issues = [
+        (name, "must be >= 1")
+        for name, value in (("page", body.page), ("limit", body.limit))
+        if value is not None and value < 1
+    ]
+    if issues:
+        raise RequestValidationError(issues, operation_id=OPERATION.id)
+    page = body.page or 1
+    size = min(page_size, body.limit) if body.limit is not None and page == 1 else page_size
+    return attrs.evolve(body, limit=size, page=page), body.limit

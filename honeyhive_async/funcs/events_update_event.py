@@ -7,15 +7,13 @@ so it is retried like a read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
 from .._pipeline import Operation, execute
 from .._result import Result
 from .._retry import IDEMPOTENT
+from ..params import UpdateEventRequestBodyDict
 
 __all__ = ["OPERATION", "events_update_event"]
 
@@ -31,18 +29,20 @@ OPERATION: Operation[models.UpdateEventRequestBody, None] = Operation(
 
 async def events_update_event(
     core: HoneyHiveCore,
-    request: models.UpdateEventRequestBody | Mapping[str, Any],
+    request: models.UpdateEventRequestBody | UpdateEventRequestBodyDict,
     /,
     *,
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
 ) -> Result[None]:
-    """Update the event ``request["event_id"]``; ``Ok(None)`` once the server accepted it.
+    """Update the event ``request["event_id"]``: merge fields into it, or replace its duration.
 
     *request* is a :class:`~honeyhive_async.models.UpdateEventRequestBody` or
-    a mapping with the same field names. ``retries``, ``timeout`` (seconds
-    per attempt) and ``server_url`` override the core's defaults.
+    a dict of the same shape. ``retries``, ``timeout`` (seconds per attempt)
+    and ``server_url`` override the core's defaults.
+
+    Returns ``Ok(None)`` once the server accepted it.
     """
     return await execute(
         core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url

@@ -21,6 +21,7 @@ from ._state import CURRENT, STATE, set_default, warn_limited
 if TYPE_CHECKING:
     from .._batcher import DeliveryReport, EventBatcher
     from .._result import Result
+    from ..params import UpdateEventRequestBodyDict
     from ._delivery import LoopSink
 
 __all__ = ["Processor", "Tracer"]
@@ -262,7 +263,7 @@ class Tracer:
         from ..errors import TransportError
         from ..funcs import events_update_event
 
-        body = {"event_id": event_id, "feedback": dict(feedback)}
+        body: UpdateEventRequestBodyDict = {"event_id": event_id, "feedback": dict(feedback)}
         try:
             return await self._sink.call(lambda batcher: events_update_event(batcher._core, body))
         except RuntimeError as exc:  # the delivery thread could not start

@@ -136,6 +136,32 @@ async def test_get_all_events_returns_the_error(core: HoneyHiveCore, mocked: aio
 
 
 @pytest.mark.parametrize(
+    ("request_", "page_size", "pages", "expected"),
+    [
+        ({**QUERY, "limit": 3}, 2, [page(0, 2, 9), page(2, 2, 9)], (3, [(1, 2), (2, 2)])),
+        ({**QUERY, "limit": 2}, 1000, [page(0, 2, 9)], (2, [(1, 2)])),
+        ({**QUERY, "limit": 5}, 2, [page(0, 2, 3), page(2, 1, 3)], (3, [(1, 2), (2, 2)])),
+        ({**QUERY, "limit": 1, "page": 2}, 2, [page(2, 2, 9)], (1, [(2, 2)])),
+    ],
+    ids=["across-pages", "one-small-page", "fewer-stored", "from-a-later-page"],
+)
+async def test_limit_is_the_most_events_in_all(
+    core: HoneyHiveCore,
+    mocked: aioresponses,
+    request_: dict[str, Any],
+    page_size: int,
+    pages: list[dict[str, Any]],
+    expected: tuple[int, list[tuple[int, int]]],
+) -> None:
+    """The request's ``limit`` bounds the events yielded, not the page size."""
+    answer_pages(mocked, *pages)
+
+    ids = await collect(core, request_, page_size=page_size)
+
+    assert expected == (len(ids), sent_pages(mocked))
+
+
+@pytest.mark.parametrize(
     ("request_", "options", "field"),
     [
         (QUERY, {"page_size": 0}, "page_size"),
@@ -144,6 +170,7 @@ async def test_get_all_events_returns_the_error(core: HoneyHiveCore, mocked: aio
         ({"project": "p"}, {}, "filters"),
         ({**QUERY, "page": 0}, {}, "page"),
         ({**QUERY, "limit": "10"}, {}, "limit"),
+        ({**QUERY, "limit": 0}, {}, "limit"),
     ],
 )
 async def test_invalid_requests_raise_before_sending(

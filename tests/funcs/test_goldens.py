@@ -125,13 +125,16 @@ async def test_dollar_keys_in_date_range_are_refused(
     assert dict(mocked.requests) == {}
 
 
-async def test_numeric_filter_value_is_refused(core: HoneyHiveCore, mocked: aioresponses) -> None:
-    """Filter values are strings, also for numbers: the same case the TypeScript SDK refuses."""
+async def test_numeric_filter_value_is_sent_as_text(
+    core: HoneyHiveCore, mocked: aioresponses
+) -> None:
+    """The case the TypeScript SDK refuses (a number as value) is sent as the wire's text."""
     golden = _goldens.load("getEvents.numeric_filter_value_rejected")
     request = _goldens.python_input(golden["input"], _goldens.OPERATIONS["getEvents"][1])
+    mocked.post(SERVER + "/events/export", payload={"events": [], "totalEvents": 0})
 
     result = await funcs.events_get_events(core, request)
 
-    assert isinstance(result.error, errors.RequestValidationError)
-    assert list(result.error.issues) == [("filters[0].value", "expected a string, got float")]
-    assert dict(mocked.requests) == {}
+    assert result.ok, result
+    [sent] = sent_body(mocked, "POST", "/events/export")["filters"]
+    assert {**golden["input"]["filters"][0], "value": "0.0001"} == sent

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from honeyhive_async import Err, HoneyHive, HoneyHiveCore, Ok, errors, funcs, models
+from honeyhive_async import Err, HoneyHive, HoneyHiveCore, Ok, errors, funcs, models, params
+
+EVENT: params.CreateEventRequestDict = {"event_name": "n", "event_type": "tool", "duration": 1}
 
 
 async def standalone(core: HoneyHiveCore) -> str:
-    res = await funcs.events_create_event(core, {"event": {}})
+    res = await funcs.events_create_event(core, {"event": EVENT})
     if res.ok:
         assert_type(res.value, models.CreateEventResponse)
         return res.value.event_id
@@ -40,14 +42,25 @@ async def unwrapped(core: HoneyHiveCore) -> None:
 
 
 async def facade(hh: HoneyHive) -> None:
-    created = await hh.events.create_model_event({"model_event": {}})
+    created = await hh.events.create_model_event(
+        {
+            "model_event": {
+                "model": "gpt-4o",
+                "provider": "openai",
+                "messages": [],
+                "response": {},
+                "duration": 1,
+                "usage": {},
+            }
+        }
+    )
     assert_type(created, models.CreateEventResponse)
     page = await hh.events.get_events({"project": "p", "filters": []}, timeout=5.0)
     assert_type(page.events, list[models.Event])
 
 
 async def unchecked(core: HoneyHiveCore) -> str:
-    res = await funcs.events_create_event(core, {"event": {}})
+    res = await funcs.events_create_event(core, {"event": EVENT})
     # Without the check the value may be None: the ignore is needed (strict mypy
     # reports unused ignores, so this line fails if narrowing stopped mattering).
     return res.value.event_id  # type: ignore[union-attr]
