@@ -190,10 +190,10 @@ _registered = False
 
 def configure(
     *,
-    project: str,
+    project: str | None = None,
     api_key: str | None = None,
     server_url: str | None = None,
-    source: str = "dev",
+    source: str | None = None,
     session_name: str | None = None,
     processors: Sequence[Processor] = (),
     sample_rate: float = 1.0,
@@ -206,16 +206,25 @@ def configure(
     """Trace this program through a background delivery thread; the installed tracer.
 
     For scripts, notebooks and WSGI or Celery workers, where no event loop
-    runs. The API key defaults to ``HONEYHIVE_API_KEY`` and the server to
-    ``HONEYHIVE_SERVER_URL`` (else production). At exit, what is queued is
+    runs. The API key, server, project and source default to the variables
+    the core reads (``HONEYHIVE_API_KEY``, ``HONEYHIVE_SERVER_URL``,
+    ``HONEYHIVE_PROJECT``, ``HONEYHIVE_SOURCE``, with ``HH_*`` fallbacks);
+    the source then to ``"dev"``. At exit, what is queued is
     delivered within ``exit_timeout`` seconds (0: not waited for, with a
     WARNING); undelivered events go to ``dead_letter`` when it is set.
     Calling it again replaces the previous configuration (after shutting it down).
     """
     global _exit_timeout, _registered
-    key = api_key if api_key is not None else os.environ.get("HONEYHIVE_API_KEY")
+    from .._defaults import API_KEY_VARS, PROJECT_VARS, SOURCE_VARS, from_env
+
+    key = api_key if api_key is not None else from_env(API_KEY_VARS)
     if not key:
         raise ValueError("no API key: pass api_key=... or set HONEYHIVE_API_KEY")
+    project = project if project is not None else from_env(PROJECT_VARS)
+    if not project:
+        raise ValueError("no project: pass project=... or set HONEYHIVE_PROJECT")
+    if source is None:
+        source = from_env(SOURCE_VARS) or "dev"
     if server_url is not None and not server_url.startswith(("http://", "https://")):
         raise ValueError(f"server_url must be an http(s) URL, got {server_url!r}")
     if isinstance(exit_timeout, bool) or not isinstance(exit_timeout, (int, float)):
