@@ -10,10 +10,11 @@ code across tasks and threads.
 
 from __future__ import annotations
 
+import abc
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ._encode import encode
 from ._state import CURRENT, STATE, active_tracer, new_id, warn_limited
@@ -36,6 +37,8 @@ __all__ = [
 SpanType = Literal["chain", "tool", "model"]
 """The ``event_type`` of a span (a session's is ``session``)."""
 SPAN_TYPES = ("chain", "tool", "model")
+
+N = TypeVar("N", bound="Node")
 
 _FIELDS = ("outputs", "metadata", "metrics", "feedback", "config", "user_properties")
 
@@ -241,8 +244,8 @@ def open_span(
     return Span(opened, name, event_type), opened
 
 
-def close_span(span: Span, opened: Session | None, error: BaseException | None) -> None:
-    """Record *span* (and the session opened for it); never raises ``Exception``."""
+def close_span(span: Node, opened: Session | None, error: BaseException | None) -> None:
+    """Record *span* (a span or a session, and the session opened for a span); never raises."""
     try:
         if error is not None:
             span.error = describe(error)
@@ -284,7 +287,53 @@ def _unrecorded() -> Span:
     return null  # type: ignore[no-any-return]
 
 
-class span:
+class Scope(abc.ABC, Generic[N]):
+    """``with`` or ``async with``: a span or session that is current inside the block.
+
+    It is recorded when the block ends; an exception leaving the block is
+    recorded as the event's ``error`` and propagates unchanged.
+    """
+
+    __slots__ = ("_node", "_opened", "_token")
+
+    def __init__(self) -> None:
+        self._node: N | None = None  # None: nothing is recorded
+        self._opened: Session | None = None
+        self._token: Any = None
+
+    @abc.abstractmethod
+    def _begin(self) -> N:
+        """The node the block gets (and sets ``_node`` to what is made current, if anything)."""
+
+    def __enter__(self) -> N:
+        node = self._begin()
+        if self._node is not None:
+            self._token = CURRENT.set(self._node)
+        return node
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._node is not None:
+            CURRENT.reset(self._token)
+            close_span(self._node, self._opened, exc)
+
+    async def __aenter__(self) -> N:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+class span(Scope[Span]):
     """``with span(name) as s:`` / ``async with span(name) as s:`` trace a block as one event.
 
     ``s`` is the :class:`Span` (``s.enrich(...)``); outside tracing it is a
@@ -292,7 +341,7 @@ class span:
     as the event's ``error`` and propagates unchanged.
     """
 
-    __slots__ = ("_opened", "_span", "_token")
+    __slots__ = ()
 
     def __init__(
         self,
@@ -303,46 +352,20 @@ class span:
         config: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
-        self._token: Any = None
-        self._opened: Session | None = None
+        super().__init__()
         if event_type not in SPAN_TYPES:
             raise ValueError(f"event_type must be one of {SPAN_TYPES}, got {event_type!r}")
         opened = open_span(str(event_name), event_type)
         if opened is None:
-            self._span: Span | None = None
             return
-        self._span, self._opened = opened
-        if self._span.recording:
-            self._span.inputs = self._span.tracer.capture(inputs or {})
-            self._span.enrich(config=config, metadata=metadata)
+        node, self._opened = opened
+        self._node = node
+        if node.recording:
+            node.inputs = node.tracer.capture(inputs or {})
+            node.enrich(config=config, metadata=metadata)
 
-    def __enter__(self) -> Span:
-        if self._span is None:
-            return _UNRECORDED
-        self._token = CURRENT.set(self._span)
-        return self._span
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._span is None:
-            return
-        CURRENT.reset(self._token)
-        close_span(self._span, self._opened, exc)
-
-    async def __aenter__(self) -> Span:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
+    def _begin(self) -> Span:
+        return _UNRECORDED if self._node is None else self._node
 
 
 _UNRECORDED = _unrecorded()

@@ -11,12 +11,11 @@ import json
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, may_hold_wide_int, safe
-from ._spans import Node, Session, describe
-from ._state import CURRENT, STATE, set_default, warn_limited
+from ._spans import Node, Scope, Session, describe
+from ._state import STATE, set_default
 
 if TYPE_CHECKING:
     from .._batcher import DeliveryReport, EventBatcher
@@ -279,10 +278,10 @@ class Tracer:
             set_default(None)
 
 
-class SessionScope:
+class SessionScope(Scope[Session]):
     """What ``Tracer.session`` returns: enter it (``with`` or ``async with``) for a Session."""
 
-    __slots__ = ("_args", "_session", "_token", "_tracer")
+    __slots__ = ("_args", "_tracer")
 
     def __init__(
         self,
@@ -293,48 +292,18 @@ class SessionScope:
         user_properties: Mapping[str, Any] | None,
         session_id: str | None,
     ) -> None:
+        super().__init__()
         if session_id is not None:
             _text("session_id", session_id)
         self._tracer = tracer
         self._args = (name, inputs, metadata, user_properties, session_id)
-        self._session: Session | None = None
-        self._token: Any = None
 
-    def __enter__(self) -> Session:
+    def _begin(self) -> Session:
         name, inputs, metadata, user_properties, session_id = self._args
         tracer = self._tracer
         session = Session(tracer, str(name or tracer.session_name or "session"), session_id)
         if inputs:
             session.inputs = tracer.capture(inputs)
         session.enrich(metadata=metadata, user_properties=user_properties)
-        self._session = session
-        self._token = CURRENT.set(session)
+        self._node = session
         return session
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        session = self._session
-        if session is None:
-            return
-        CURRENT.reset(self._token)
-        try:
-            if exc is not None:
-                session.error = describe(exc)
-            self._tracer.finish(session)
-        except Exception:  # tracing never raises into the traced code
-            warn_limited("finish", "tracing: recording %r failed", session, exc_info=True)
-
-    async def __aenter__(self) -> Session:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
