@@ -174,10 +174,14 @@ class EventTable:
         return migrated
 
     def _create(self, conn: sqlite3.Connection) -> None:
+        if _columns(conn):
+            return  # another process created it while this one waited for the lock
         conn.execute(self.create_script())
         conn.execute(f"PRAGMA user_version = {self.version}")
 
     def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
+        if conn.execute("PRAGMA user_version").fetchone()[0] > version:
+            return  # another process ran it while this one waited for the lock
         self.migrations[version](conn, self)
         conn.execute(f"PRAGMA user_version = {version + 1}")
 

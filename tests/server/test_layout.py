@@ -191,3 +191,19 @@ async def test_an_existing_database_keeps_its_permissions(tmp_path: Path) -> Non
 def test_column_definition(field: EventField, expected: str) -> None:
     """A field's column: SQL type by kind, NOT NULL unless nullable, its default quoted."""
     assert expected == _layout.column_definition(field)
+
+
+def test_steps_another_process_already_took_are_skipped(tmp_path: Path) -> None:
+    """Creating or migrating a file that another opener just did leaves it alone."""
+    path = tmp_path / "events.db"
+    _write_layout_1(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE events SET session_start = 99")  # what a second migration would reset
+    try:
+        _layout.EVENT_TABLE._create(conn)  # the table exists: no second CREATE TABLE
+        _layout.EVENT_TABLE._migrate(conn, 0)  # layout 1 already: no second migration
+        rows = conn.execute("SELECT COUNT(*), MAX(session_start) FROM events").fetchone()
+    finally:
+        conn.close()
+
+    assert ((1, 99), 1) == (rows, _user_version(path))
