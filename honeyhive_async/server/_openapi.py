@@ -2,7 +2,13 @@
 
 The component schemas here are not only documentation: the request
 validator (:mod:`._validate`) checks request bodies against these same
-schemas, so the document cannot drift from what the server accepts.
+schemas, and what it does not read (``pattern``, the filter cases of
+``anyOf``) comes from the grammars the query compiler uses
+(:mod:`._grammar`), so the document cannot drift from what the server
+accepts. The published document adds ``null`` to every optional request
+field, which the validator reads as absent; the Event and
+CreateEventRequest schemas derive from the field declarations
+(:mod:`._fields`).
 """
 
 from __future__ import annotations
