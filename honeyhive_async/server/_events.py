@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ._fields import stored_defaults
 from ._validate import Invalid, PathSegment, check
 
 __all__ = [
@@ -114,27 +115,17 @@ def build_event(raw: Mapping[str, Any], *, now: int, session_id: str | None = No
         session = session_id or raw.get("session_id") or new_id()
     parent = raw.get("parent_id") or (session if session != event_id else None)
     start, end = _times(raw, now)
-    return {
-        "project": raw["project"],
-        "source": raw["source"],
-        "event_name": raw["event_name"],
-        "event_type": raw["event_type"],
-        "event_id": event_id,
-        "session_id": session,
-        "parent_id": parent,
-        "children_ids": list(raw.get("children_ids") or []),
-        "config": raw["config"],
-        "inputs": raw["inputs"],
-        "outputs": raw.get("outputs") or {},
-        "error": raw.get("error"),
-        "start_time": start,
-        "end_time": end,
-        "duration": raw["duration"],
-        "metadata": raw.get("metadata") or {},
-        "feedback": raw.get("feedback") or {},
-        "metrics": raw.get("metrics") or {},
-        "user_properties": raw.get("user_properties") or {},
-    }
+    event = stored_defaults()
+    event.update((key, value) for key, value in raw.items() if key in event and value is not None)
+    event.update(
+        event_id=event_id,
+        session_id=session,
+        parent_id=parent,
+        children_ids=list(event["children_ids"]),
+        start_time=start,
+        end_time=end,
+    )
+    return event
 
 
 def model_event_request(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,22 +167,23 @@ def build_session(props: Mapping[str, Any], session_id: str, events: Sequence[Ev
     first = events[0]
     start = min(e["start_time"] for e in events)
     end = max(e["end_time"] for e in events)
-    session: Event = {
-        "project": first["project"],
-        "source": first["source"] if props.get("source") is None else props["source"],
-        "event_name": props.get("session_name") or "session",
-        "event_type": "session",
-        "event_id": session_id,
-        "session_id": session_id,
-        "parent_id": None,
-        "children_ids": [e["event_id"] for e in events if e["parent_id"] == session_id],
-        "error": props.get("error"),
-        "start_time": start,
-        "end_time": end,
-        "duration": end - start,
-        "user_properties": props.get("user_properties") or {},
-    }
+    session = stored_defaults()
     session.update({key: props.get(key) or {} for key in _SESSION_OBJECTS})
+    session.update(
+        project=first["project"],
+        source=first["source"] if props.get("source") is None else props["source"],
+        event_name=props.get("session_name") or "session",
+        event_type="session",
+        event_id=session_id,
+        session_id=session_id,
+        parent_id=None,
+        children_ids=[e["event_id"] for e in events if e["parent_id"] == session_id],
+        error=props.get("error"),
+        start_time=start,
+        end_time=end,
+        duration=end - start,
+        user_properties=props.get("user_properties") or {},
+    )
     return session
 
 

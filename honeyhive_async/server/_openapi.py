@@ -2,7 +2,13 @@
 
 The component schemas here are not only documentation: the request
 validator (:mod:`._validate`) checks request bodies against these same
-schemas, so the document cannot drift from what the server accepts.
+schemas, and what it does not read (``pattern``, the filter cases of
+``anyOf``) comes from the grammars the query compiler uses
+(:mod:`._grammar`), so the document cannot drift from what the server
+accepts. The published document adds ``null`` to every optional request
+field, which the validator reads as absent; the Event and
+CreateEventRequest schemas derive from the field declarations
+(:mod:`._fields`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,15 @@ from typing import Any
 
 from .._version import __version__
 from ..models import EVENT_TYPES, FILTER_OPERATORS, FILTER_TYPES
+from ._fields import DURATION, EVENT_FIELDS, ID, ID_LIST, NUM, OBJ, STR, Schema
+from ._grammar import (
+    DATETIME,
+    FIELD_PATH,
+    MAX_FIELD_CHARS,
+    MAX_SEGMENTS,
+    VALUE_PATTERNS,
+    operators_for,
+)
 
 __all__ = [
     "EVENT_TYPES",
@@ -24,58 +39,23 @@ __all__ = [
 
 MAX_LIMIT = 7500
 
-Schema = dict[str, Any]
-
 
 def _ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-_STR: Schema = {"type": "string"}
-_ID: Schema = {"type": "string", "minLength": 1}
-_NUM: Schema = {"type": "number"}
-_MS: Schema = {"type": "number", "description": "UTC epoch milliseconds."}
-_DURATION: Schema = {"type": "number", "minimum": 0, "description": "Milliseconds."}
-_OBJ: Schema = {"type": "object", "additionalProperties": True}
+_STR, _ID, _NUM, _DURATION, _OBJ, _ID_LIST = STR, ID, NUM, DURATION, OBJ, ID_LIST
 _OBJ_LIST: Schema = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
-_ID_LIST: Schema = {"type": "array", "items": {"type": "string"}}
 
 _CREATE_EVENT: Schema = {
     "type": "object",
-    "description": "One event to store. Unknown keys are ignored; null means absent.",
-    "required": ["project", "source", "event_name", "event_type", "config", "inputs", "duration"],
-    "properties": {
-        "project": {**_ID, "description": "The project's name."},
-        "source": _STR,
-        "event_name": _ID,
-        "event_type": {
-            "type": "string",
-            "enum": list(EVENT_TYPES),
-            "description": "`session` stores the session itself: its event_id is the "
-            "session id and it has no parent; sent again, it is merged into the stored session.",
-        },
-        "event_id": {**_ID, "description": "Generated (uuid4) when absent."},
-        "session_id": {
-            **_ID,
-            "description": "Generated (uuid4) when absent; a session event's is its event_id.",
-        },
-        "parent_id": {
-            **_ID,
-            "description": "Defaults to the session id; must be absent in a session event.",
-        },
-        "children_ids": _ID_LIST,
-        "config": _OBJ,
-        "inputs": _OBJ,
-        "outputs": _OBJ,
-        "error": _STR,
-        "start_time": {**_MS, "description": "UTC epoch ms; defaults to now."},
-        "end_time": {**_MS, "description": "UTC epoch ms; defaults to start_time + duration."},
-        "duration": _DURATION,
-        "metadata": _OBJ,
-        "feedback": _OBJ,
-        "metrics": _OBJ,
-        "user_properties": _OBJ,
-    },
+    "description": "One event to store. Unknown keys are ignored; null means absent. "
+    "A session event has no parent, and its event_id and session_id, when both are given, "
+    "are equal (and, in a single-session batch, the batch's session_id).",
+    "required": [field.column for field in EVENT_FIELDS if field.required],
+    "properties": {field.column: field.create_schema for field in EVENT_FIELDS},
+    "if": {"properties": {"event_type": {"const": "session"}}, "required": ["event_type"]},
+    "then": {"properties": {"parent_id": {"type": "null"}}},
 }
 
 _CREATE_MODEL_EVENT: Schema = {
@@ -148,15 +128,58 @@ _UPDATE_EVENT: Schema = {
     },
 }
 
+_FIELD_PATH: Schema = {
+    "type": "string",
+    "maxLength": MAX_FIELD_CHARS,
+    "pattern": FIELD_PATH,
+    "description": "A top-level Event field, then (below a JSON field) up to "
+    f"{MAX_SEGMENTS - 1} dot-separated keys or list indexes, e.g. "
+    "`inputs.chat_history.0.content`.",
+}
+_DATETIME: Schema = {
+    "type": "string",
+    "pattern": DATETIME,
+    "description": "ISO-8601 (UTC unless it says), or epoch milliseconds as a string.",
+}
+
+
+def _filter_case(filter_type: str) -> Schema:
+    """The filters of one type whose operator compares ``value``."""
+    pattern = VALUE_PATTERNS[filter_type]
+    value: Schema = (
+        {"type": "string"} if pattern is None else {"type": "string", "pattern": pattern}
+    )
+    case: Schema = {
+        "required": ["value"],
+        "properties": {
+            # "string" is the type of filters that name none.
+            "type": {"enum": ["string", None]}
+            if filter_type == "string"
+            else {"const": filter_type},
+            "operator": {"enum": operators_for(filter_type)},
+            "value": value,
+        },
+    }
+    if filter_type != "string":
+        case["required"] = ["type", "value"]
+    return case
+
+
 _EVENT_FILTER: Schema = {
     "type": "object",
     "required": ["field", "operator"],
     "properties": {
-        "field": {**_ID, "description": "Dotted path, e.g. `inputs.chat_history.0.content`."},
+        "field": _FIELD_PATH,
         "value": {**_STR, "description": "Required unless the operator is (not) exists."},
         "operator": {"type": "string", "enum": list(FILTER_OPERATORS)},
         "type": {"type": "string", "enum": list(FILTER_TYPES), "default": "string"},
     },
+    "description": "`exists`/`not exists` apply to any type; other operators compare "
+    "`value`, whose form the filter's type decides.",
+    "anyOf": [
+        {"properties": {"operator": {"enum": ["exists", "not exists"]}}},
+        *(_filter_case(filter_type) for filter_type in FILTER_TYPES),
+    ],
 }
 
 _GET_EVENTS: Schema = {
@@ -168,44 +191,21 @@ _GET_EVENTS: Schema = {
         "dateRange": {
             "type": "object",
             "description": "Bounds on start_time, inclusive.",
-            "properties": {
-                "$gte": {**_STR, "format": "date-time"},
-                "$lte": {**_STR, "format": "date-time"},
-            },
+            "properties": {"$gte": _DATETIME, "$lte": _DATETIME},
         },
-        "projections": {"type": "array", "items": _ID},
+        "projections": {"type": "array", "items": _FIELD_PATH},
         "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 1000},
         "page": {"type": "integer", "minimum": 1, "default": 1},
     },
 }
 
-_NULLABLE_STR: Schema = {"type": ["string", "null"]}
 _EVENT: Schema = {
     "type": "object",
     "properties": {
-        "project_id": {**_STR, "description": "The project's name."},
-        "source": _STR,
-        "event_name": _STR,
-        "event_type": {"type": "string", "enum": list(EVENT_TYPES)},
-        "event_id": _STR,
-        "session_id": _STR,
-        "parent_id": _NULLABLE_STR,
-        "children_ids": {
-            **_ID_LIST,
-            "description": "The ids it was created with, then every stored event whose "
-            "parent_id is this event's id.",
-        },
-        "config": _OBJ,
-        "inputs": _OBJ,
-        "outputs": _OBJ,
-        "error": _NULLABLE_STR,
-        "start_time": _MS,
-        "end_time": _MS,
-        "duration": _NUM,
-        "metadata": _OBJ,
-        "feedback": _OBJ,
-        "metrics": _OBJ,
-        "user_properties": _OBJ,
+        field.name: {**field.value, "type": [field.value["type"], "null"]}
+        if field.nullable
+        else field.value
+        for field in EVENT_FIELDS
     },
 }
 
@@ -292,6 +292,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
         401: "Missing or wrong bearer token.",
         404: "No event with that event_id.",
         413: "Body larger than the server's limit.",
+        500: "A server bug (`internal_error`), logged with its traceback; "
+        "a write it interrupted is rolled back.",
     }
     return {str(s): {"description": texts[s], **_json(_ref("Error"))} for s in statuses}
 
@@ -302,7 +304,7 @@ def _operation(op_id: str, summary: str, body: str, ok: dict[str, Any], *errs: i
         "summary": summary,
         "tags": ["Events"],
         "requestBody": {"required": True, **_json(_ref(body))},
-        "responses": {"200": ok, **_errors(400, 401, 413, *errs)},
+        "responses": {"200": ok, **_errors(400, 401, 413, *errs, 500)},
     }
 
 
@@ -311,8 +313,10 @@ def _batch_op(op_id: str, summary: str, body: str) -> Schema:
         op_id, summary, body, {"description": "All stored.", **_json(_ref("CreateBatchResponse"))}
     )
     op["responses"]["500"] = {
-        "description": "Some events were invalid: the valid ones are stored.",
-        **_json(_ref("BatchFailureResponse")),
+        "description": "Some events were invalid: the valid ones are stored, and the "
+        "body lists the others (`BatchFailureResponse`). Or, as on every route, a server "
+        "bug (`Error`, `internal_error`).",
+        **_json({"anyOf": [_ref("BatchFailureResponse"), _ref("Error")]}),
     }
     return op
 
@@ -360,17 +364,78 @@ def _paths() -> dict[str, Any]:
                 "operationId": "healthz",
                 "summary": "Liveness probe (no authentication)",
                 "security": [],
-                "responses": {"200": {"description": "The server is up.", **_json(_OBJ)}},
+                "responses": {
+                    "200": {"description": "The server is up.", **_json(_OBJ)},
+                    **_errors(500),
+                },
             }
         },
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
                 "summary": "This document",
-                "responses": {"200": {"description": "OpenAPI 3.1 document.", **_json(_OBJ)}},
+                "responses": {
+                    "200": {"description": "OpenAPI 3.1 document.", **_json(_OBJ)},
+                    **_errors(401, 500),
+                },
             }
         },
     }
+
+
+def _or_null(schema: Schema) -> Schema:
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    out = dict(schema)
+    if isinstance(schema.get("type"), str):
+        out["type"] = [schema["type"], "null"]
+    if "enum" in schema and None not in schema["enum"]:
+        out["enum"] = [*schema["enum"], None]
+    return out
+
+
+def _null_means_absent(schema: Schema) -> Schema:
+    """``schema`` with every optional property, here and in nested objects, also ``null``.
+
+    The server reads an optional field sent as ``null`` as absent (see
+    :mod:`._validate`); this says so in the published request schemas.
+    """
+    out = dict(schema)
+    if "properties" in schema:
+        required = set(schema.get("required", ()))
+        out["properties"] = {
+            name: _null_means_absent(sub) if name in required else _or_null(_null_means_absent(sub))
+            for name, sub in schema["properties"].items()
+        }
+    if isinstance(schema.get("items"), dict):
+        out["items"] = _null_means_absent(schema["items"])
+    return out
+
+
+def _request_schemas(paths: dict[str, Any]) -> set[str]:
+    """The component schemas that request bodies use, directly or through others."""
+    names: set[str] = set()
+    todo = [
+        op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        for item in paths.values()
+        for op in item.values()
+        if "requestBody" in op
+    ]
+    while todo:
+        name = todo.pop().rsplit("/", 1)[-1]
+        if name not in names:
+            names.add(name)
+            todo += _refs(SCHEMAS[name])
+    return names
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
 
 
 def openapi_document() -> dict[str, Any]:
@@ -378,6 +443,12 @@ def openapi_document() -> dict[str, Any]:
 
     A fresh deep copy each call, so a caller may modify it freely.
     """
+    paths = _paths()
+    requests = _request_schemas(paths)
+    schemas = {
+        name: _null_means_absent(schema) if name in requests else schema
+        for name, schema in SCHEMAS.items()
+    }
     return copy.deepcopy(
         {
             "openapi": "3.1.0",
@@ -389,10 +460,10 @@ def openapi_document() -> dict[str, Any]:
             },
             "servers": [{"url": "/"}],
             "security": [{"bearerAuth": []}],
-            "paths": _paths(),
+            "paths": paths,
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
-                "schemas": SCHEMAS,
+                "schemas": schemas,
             },
         }
     )

@@ -11,6 +11,7 @@ like every filter value.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -18,11 +19,22 @@ from typing import Any
 
 import attrs
 
+from ._fields import EVENT_FIELDS, FIELD_KINDS
+from ._grammar import (
+    DECIMAL,
+    INTEGER,
+    ISO_DATETIME,
+    MAX_FIELD_CHARS,
+    MAX_SEGMENTS,
+    NEGATIONS,
+    OPERATORS_BY_TYPE,
+    SEGMENT,
+    SPACES,
+    VALUE_PATTERNS,
+)
 from ._validate import Invalid, PathSegment
 
 __all__ = [
-    "FIELD_KINDS",
-    "JSON_FIELDS",
     "EventQuery",
     "FieldPath",
     "compile_query",
@@ -31,43 +43,14 @@ __all__ = [
     "project_event",
 ]
 
-FIELD_KINDS: Mapping[str, str] = {
-    "project_id": "text",
-    "source": "text",
-    "event_name": "text",
-    "event_type": "text",
-    "event_id": "text",
-    "session_id": "text",
-    "parent_id": "text",
-    "children_ids": "json",
-    "config": "json",
-    "inputs": "json",
-    "outputs": "json",
-    "error": "text",
-    "start_time": "number",
-    "end_time": "number",
-    "duration": "number",
-    "metadata": "json",
-    "feedback": "json",
-    "metrics": "json",
-    "user_properties": "json",
-}
-"""Every top-level Event field and how it is stored: text, number or JSON."""
-
-JSON_FIELDS = tuple(name for name, kind in FIELD_KINDS.items() if kind == "json")
-
-_SEGMENT = re.compile(r"[\w-]+(?: [\w-]+)*")
+_COLUMNS = {field.name: field.column for field in EVENT_FIELDS}
+_SEGMENT = re.compile(SEGMENT)
 _INDEX = re.compile(r"0|[1-9][0-9]{0,8}")
-_INTEGER = re.compile(r"-?[0-9]{1,18}")
-_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-_MAX_FIELD_CHARS = 256
-_MAX_SEGMENTS = 16
+_INTEGER = re.compile(INTEGER)
+_DECIMAL = re.compile(DECIMAL)
+_BOOLEAN = re.compile(VALUE_PATTERNS["boolean"] or "")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_ISO_DATETIME = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
-    r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?)?"
-    r"([Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?"
-)
+_ISO_DATETIME = re.compile(ISO_DATETIME)
 
 
 @attrs.frozen
@@ -80,7 +63,7 @@ class FieldPath:
     @property
     def column(self) -> str:
         """The SQL column holding the top-level field."""
-        return "project" if self.head == "project_id" else self.head
+        return _COLUMNS[self.head]
 
     @property
     def kind(self) -> str:
@@ -88,22 +71,30 @@ class FieldPath:
         return FIELD_KINDS[self.head]
 
     def json_path(self) -> str:
-        """The SQLite JSON path below the column, every key double-quoted."""
-        return "$" + "".join(f"[{s}]" if isinstance(s, int) else f'."{s}"' for s in self.rest)
+        """The SQLite JSON path below the column, every key a JSON string.
+
+        Keys are escaped as ``json.dumps`` stores them (``"r\\u00e9ponse"``):
+        older SQLite versions (3.40) compare a path's key with the stored
+        text as it is, newer ones (3.51) decode both sides; this matches in both.
+        """
+        return "$" + "".join(
+            f"[{s}]" if isinstance(s, int) else f".{json.dumps(s)}" for s in self.rest
+        )
 
 
 def parse_field(text: str, where: Sequence[PathSegment]) -> FieldPath:
     """Check a dotted field path; ``where`` locates it in the request for errors."""
     parts = text.split(".")
     if (
-        len(text) > _MAX_FIELD_CHARS
-        or len(parts) > _MAX_SEGMENTS
+        len(text) > MAX_FIELD_CHARS
+        or len(parts) > MAX_SEGMENTS
         or not all(_SEGMENT.fullmatch(part) for part in parts)
     ):
         raise Invalid(
             where,
-            f"{text!r} is not a valid field path: use up to {_MAX_SEGMENTS} dot-separated "
-            "names (letters, digits, '_', '-', inner spaces) or list indexes",
+            f"{text!r} is not a valid field path: use up to {MAX_SEGMENTS} dot-separated "
+            "names (letters, digits, '_', '-', any non-ASCII character, single inner spaces) "
+            f"or list indexes, {MAX_FIELD_CHARS} characters at most",
         )
     head, *rest = parts
     if head not in FIELD_KINDS:
@@ -124,12 +115,15 @@ def _utc_offset(text: str | None) -> timezone:
 def parse_datetime_ms(text: str) -> float | None:
     """Epoch milliseconds from an ISO-8601 date-time (UTC unless it says) or a number.
 
-    Parsed here rather than by ``datetime.fromisoformat``, whose Python
-    3.10 version refuses ``Z`` and fractions of other than 3 or 6 digits.
+    Surrounding ASCII whitespace is ignored. Parsed here rather than by
+    ``datetime.fromisoformat``, whose Python 3.10 version refuses ``Z``
+    and fractions of other than 3 or 6 digits. :data:`._grammar.DATETIME`
+    describes exactly the texts this accepts.
     """
+    text = text.strip(SPACES)
     if _DECIMAL.fullmatch(text):
         return float(text)
-    match = _ISO_DATETIME.fullmatch(text.strip())
+    match = _ISO_DATETIME.fullmatch(text)
     if match is None:
         return None
     year, month, day, hour, minute, second = (int(match[i] or 0) for i in range(1, 7))
@@ -197,14 +191,6 @@ _COMPARISONS = {
     "after": "{v} > ?",
     "before": "{v} < ?",
 }
-_NEGATIONS = {"is not": "is", "not contains": "contains", "not exists": "exists"}
-_OPERATORS_BY_TYPE = {
-    "string": {"is", "contains", "greater than", "less than"},
-    "id": {"is", "contains"},
-    "number": {"is", "greater than", "less than"},
-    "boolean": {"is"},
-    "datetime": {"is", "greater than", "less than", "after", "before"},
-}
 
 
 def _typed_value(value: Any, ftype: str, where: tuple[PathSegment, ...]) -> Any:
@@ -214,7 +200,7 @@ def _typed_value(value: Any, ftype: str, where: tuple[PathSegment, ...]) -> Any:
         return int(value)
     if ftype == "number" and _DECIMAL.fullmatch(value):
         return float(value)
-    if ftype == "boolean" and value.lower() in ("true", "false"):
+    if ftype == "boolean" and _BOOLEAN.fullmatch(value):
         return value.lower()
     if ftype == "datetime" and (moment := parse_datetime_ms(value)) is not None:
         return moment
@@ -228,17 +214,17 @@ def _compile_filter(raw: Mapping[str, Any], index: int) -> tuple[str, list[Any]]
     where: tuple[PathSegment, ...] = ("filters", index)
     field = parse_field(raw["field"], (*where, "field"))
     operator, ftype = raw["operator"], raw.get("type") or "string"
-    positive = _NEGATIONS.get(operator, operator)
+    positive = NEGATIONS.get(operator, operator)
     if positive == "exists":
         sql, params = _exists_sql(field)
-    elif positive in _OPERATORS_BY_TYPE[ftype]:
+    elif positive in OPERATORS_BY_TYPE[ftype]:
         value = _typed_value(raw.get("value"), ftype, (*where, "value"))
         sql, params = _comparison_sql(field, ftype, positive, value)
     else:
         raise Invalid((*where, "operator"), f"{operator!r} does not apply to type {ftype!r}")
     # A negation matches exactly the events its positive form does not,
     # including those where the field is missing or of another type.
-    return (f"NOT COALESCE(({sql}), 0)", params) if operator in _NEGATIONS else (sql, params)
+    return (f"NOT COALESCE(({sql}), 0)", params) if operator in NEGATIONS else (sql, params)
 
 
 def _date_range(raw: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
@@ -282,7 +268,8 @@ def compile_query(body: Mapping[str, Any]) -> EventQuery:
         params.extend(values)
     date_range = body.get("dateRange") or {}
     date_clauses, date_params = _date_range(date_range)
-    limit, page = body.get("limit") or 1000, body.get("page") or 1
+    # JSON Schema counts 2.0 as an integer: the page arithmetic wants an int.
+    limit, page = int(body.get("limit") or 1000), int(body.get("page") or 1)
     projections = tuple(
         parse_field(text, ("projections", i))
         for i, text in enumerate(body.get("projections") or [])

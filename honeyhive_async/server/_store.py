@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ._query import FIELD_KINDS, JSON_FIELDS, EventQuery, project_event
+from . import _layout
+from ._query import EventQuery, project_event
 from ._trees import (
-    SCHEMA_VERSION,
-    TREE_INDEX,
     attach_children,
     merge_session,
     page_statement,
     settle_session_starts,
     stored_ids,
-    upgrade,
 )
 
 __all__ = ["MERGED_FIELDS", "EventStore"]
@@ -35,48 +34,6 @@ _T = TypeVar("_T")
 
 MERGED_FIELDS = ("metadata", "feedback", "metrics", "user_properties", "outputs", "config")
 """Fields that updateEvent merges key by key into the stored object."""
-
-_COLUMNS = tuple("project" if name == "project_id" else name for name in FIELD_KINDS)
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    event_id TEXT NOT NULL UNIQUE,
-    project TEXT NOT NULL,
-    source TEXT NOT NULL,
-    event_name TEXT NOT NULL,
-    event_type TEXT NOT NULL,
-    session_id TEXT NOT NULL,
-    parent_id TEXT,
-    children_ids TEXT NOT NULL,
-    config TEXT NOT NULL,
-    inputs TEXT NOT NULL,
-    outputs TEXT NOT NULL,
-    error TEXT,
-    start_time NUMERIC NOT NULL,
-    end_time NUMERIC NOT NULL,
-    duration NUMERIC NOT NULL,
-    metadata TEXT NOT NULL,
-    feedback TEXT NOT NULL,
-    metrics TEXT NOT NULL,
-    user_properties TEXT NOT NULL,
-    session_start NUMERIC NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS events_by_time ON events (project, start_time DESC, event_id);
-CREATE INDEX IF NOT EXISTS events_by_type
-    ON events (project, event_type, start_time DESC, event_id);
-CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, session_start);
-CREATE INDEX IF NOT EXISTS events_by_parent ON events (parent_id);
-"""
-_SELECTED = ", ".join(_COLUMNS)
-_SELECT = f"SELECT {_SELECTED} FROM events"
-_INSERT = (
-    f"INSERT INTO events ({', '.join(_COLUMNS)}, session_start) "
-    f"VALUES ({', '.join('?' * (len(_COLUMNS) + 1))}) ON CONFLICT (event_id) DO NOTHING"
-)
-
-
-def _to_row(event: Mapping[str, Any], session_start: float) -> tuple[Any, ...]:
-    row = [json.dumps(event[c]) if c in JSON_FIELDS else event[c] for c in _COLUMNS]
-    return (*row, session_start)
 
 
 def _first_sightings(
@@ -97,29 +54,34 @@ def _first_sightings(
     return fresh, repeats
 
 
-def _from_row(row: Sequence[Any]) -> dict[str, Any]:
-    return {
-        name: json.loads(value) if name in JSON_FIELDS else value
-        for name, value in zip(FIELD_KINDS, row, strict=True)
-    }
+def _create_private(path: str) -> None:
+    """Create the database file readable and writable by its owner only, unless it exists.
+
+    SQLite gives the ``-wal`` and ``-shm`` files it makes beside it the
+    same permissions. An existing file keeps the ones it has.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return  # it exists, or cannot be made: then SQLite says why in its own words
+    os.close(fd)
 
 
 class _Database:
     """The synchronous half: runs only on the store's worker thread."""
 
-    def __init__(self, path: str) -> None:
-        self.conn = sqlite3.connect(path, isolation_level=None)
-        self.conn.execute("PRAGMA busy_timeout = 5000")
+    def __init__(self, path: str, table: _layout.EventTable) -> None:
+        self.table = table
+        self._select = f"SELECT {table.selected} FROM events"
+        self._insert = table.insert_statement()
         if path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            # NORMAL in WAL mode: a commit is in the OS before we answer, so it
-            # survives the process being killed; only an OS crash or power loss
-            # can take back the last commits. FULL would fsync every commit.
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.conn.execute("PRAGMA cache_size = -65536")
-        upgraded = upgrade(self.conn)
-        self.conn.executescript(_SCHEMA + TREE_INDEX)
-        self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _create_private(path)
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            upgraded = self._setup(path)
+        except BaseException:
+            self.conn.close()
+            raise
         self._analyzed_rows = self.count(None)
         self._unanalyzed = 0
         if (
@@ -130,6 +92,18 @@ class _Database:
             is None
         ):
             self._analyze()
+
+    def _setup(self, path: str) -> bool:
+        """Set the connection up and create or migrate the table; whether it migrated."""
+        self.conn.execute("PRAGMA busy_timeout = 5000")
+        if path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL in WAL mode: a commit is in the OS before we answer, so it
+            # survives the process being killed; only an OS crash or power loss
+            # can take back the last commits. FULL would fsync every commit.
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA cache_size = -65536")
+        return self.table.prepare(self.conn)
 
     def _analyze(self) -> None:
         # With statistics the planner scans the table for a project that holds
@@ -184,7 +158,8 @@ class _Database:
             session, start = event["session_id"], event["start_time"]
             starts[session] = min(starts.get(session, start), start)
         keys = settle_session_starts(self.conn, starts)
-        self.conn.executemany(_INSERT, [_to_row(e, keys[e["session_id"]]) for e in events])
+        rows = [self.table.to_row(e, keys[e["session_id"]]) for e in events]
+        self.conn.executemany(self._insert, rows)
 
     def _extend_session(self, session: Mapping[str, Any]) -> None:
         found = self.conn.execute(
@@ -223,10 +198,10 @@ class _Database:
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         """One event by id."""
-        row = self.conn.execute(_SELECT + " WHERE event_id = ?", (event_id,)).fetchone()
+        row = self.conn.execute(self._select + " WHERE event_id = ?", (event_id,)).fetchone()
         if row is None:
             return None
-        event = _from_row(row)
+        event = self.table.from_row(row)
         attach_children(self.conn, [event])
         return event
 
@@ -248,8 +223,9 @@ class _Database:
         total_events = int(total.fetchone()[0])
         rows = []
         if query.offset < total_events:
-            rows = self.conn.execute(*page_statement(_SELECTED, query, total_events)).fetchall()
-        events = [_from_row(row) for row in rows]
+            statement = page_statement(self.table.selected, query, total_events)
+            rows = self.conn.execute(*statement).fetchall()
+        events = [self.table.from_row(row) for row in rows]
         if not query.projections or any(p.head == "children_ids" for p in query.projections):
             attach_children(self.conn, events)
         if query.projections:
@@ -292,7 +268,7 @@ class EventStore:
             raise RuntimeError("the event store is already open")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="honeyhive-store")
         try:
-            self._db = await self._run(_Database, self._path or ":memory:")
+            self._db = await self._run(_Database, self._path or ":memory:", _layout.EVENT_TABLE)
         except BaseException:
             self._executor.shutdown(wait=True)
             self._executor = None

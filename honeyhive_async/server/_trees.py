@@ -30,20 +30,20 @@ from typing import Any
 from ._query import EventQuery
 
 __all__ = [
-    "SCHEMA_VERSION",
+    "SESSION_START",
     "SORT_AT_MOST",
     "TREE_INDEX",
     "TREE_ORDER",
+    "add_session_start",
     "attach_children",
     "merge_session",
     "page_statement",
     "settle_session_starts",
     "stored_ids",
-    "upgrade",
 ]
 
-SCHEMA_VERSION = 1
-"""``PRAGMA user_version`` of the current layout; 0 is the layout without ``session_start``."""
+SESSION_START = "session_start NUMERIC NOT NULL DEFAULT 0"
+"""The column of each event's session key, besides the Event fields."""
 
 _RANK = "(event_type <> 'session')"
 TREE_ORDER = f" ORDER BY session_start DESC, session_id, {_RANK}, start_time, event_id"
@@ -190,35 +190,22 @@ def attach_children(conn: sqlite3.Connection, events: Sequence[dict[str, Any]]) 
         )
 
 
-def upgrade(conn: sqlite3.Connection) -> bool:
-    """Bring a database file of an earlier layout to the current one; whether it did.
+def add_session_start(conn: sqlite3.Connection) -> None:
+    """Migrate layout 0, which had no ``session_start``: add the column and fill it in.
 
-    Layout 0 had no ``session_start``: the column is added and filled in,
-    and the session index is dropped (the schema script builds it again
-    with the key). A new or current database is left alone.
+    The session index is dropped (the store builds it again with the key).
     """
-    if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
-        return False
     columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
-    if not columns or "session_start" in columns:
-        return False
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("ALTER TABLE events ADD COLUMN session_start NUMERIC NOT NULL DEFAULT 0")
-        conn.execute(
-            "CREATE TEMP TABLE session_starts AS "
-            "SELECT session_id, MIN(start_time) AS start FROM events GROUP BY session_id"
-        )
-        conn.execute("CREATE UNIQUE INDEX temp.session_starts_by_id ON session_starts (session_id)")
-        conn.execute(
-            "UPDATE events SET session_start = "
-            "(SELECT start FROM session_starts WHERE session_id = events.session_id)"
-        )
-        conn.execute("DROP TABLE temp.session_starts")
-        conn.execute("DROP INDEX IF EXISTS events_by_session")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return True
+    if "session_start" not in columns:
+        conn.execute(f"ALTER TABLE events ADD COLUMN {SESSION_START}")
+    conn.execute(
+        "CREATE TEMP TABLE session_starts AS "
+        "SELECT session_id, MIN(start_time) AS start FROM events GROUP BY session_id"
+    )
+    conn.execute("CREATE UNIQUE INDEX temp.session_starts_by_id ON session_starts (session_id)")
+    conn.execute(
+        "UPDATE events SET session_start = "
+        "(SELECT start FROM session_starts WHERE session_id = events.session_id)"
+    )
+    conn.execute("DROP TABLE temp.session_starts")
+    conn.execute("DROP INDEX IF EXISTS events_by_session")

@@ -110,7 +110,9 @@ def _is_number(value: Any) -> bool:
 
 
 def _is_integer(value: Any) -> bool:
-    return isinstance(value, int) and _is_number(value)
+    # JSON Schema's integers include 2.0, and so does the OpenAPI document's "integer".
+    integral = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    return integral and _is_number(value)
 
 
 def _is_text(value: Any) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import honeyhive_async.server
 from honeyhive_async import models
 from honeyhive_async.server import LocalServer, create_app, openapi_document
@@ -73,6 +75,54 @@ def test_openapi_event_types_are_the_models_enum() -> None:
 
     expected = [["model", "tool", "chain", "session"]] * 2
     assert (expected, list(models.EVENT_TYPES)) == (actual, expected[0])
+
+
+def _at(document: dict[str, Any], path: str) -> Any:
+    node: Any = document["components"]["schemas"]
+    for key in path.split("/"):
+        node = node[key]
+    return node
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("CreateEventRequest/properties/project/type", "string"),
+        ("CreateEventRequest/properties/outputs/type", ["object", "null"]),
+        ("CreateEventRequest/properties/parent_id/type", ["string", "null"]),
+        ("CreateEventBody/properties/event", {"$ref": "#/components/schemas/CreateEventRequest"}),
+        (
+            "CreateEventBatchRequestBody/properties/session_properties",
+            {"anyOf": [{"$ref": "#/components/schemas/SessionPropertiesBatch"}, {"type": "null"}]},
+        ),
+        ("GetEventsRequestBody/properties/dateRange/properties/$gte/type", ["string", "null"]),
+        ("GetEventsRequestBody/properties/page/type", ["integer", "null"]),
+        (
+            "EventFilter/properties/type/enum",
+            ["string", "number", "boolean", "datetime", "id", None],
+        ),
+        ("UpdateEventRequestBody/properties/duration/type", ["number", "null"]),
+        ("Event/properties/outputs/type", "object"),
+    ],
+)
+def test_openapi_optional_request_fields_take_null(path: str, expected: Any) -> None:
+    """An optional request field may be null (read as absent); required ones and answers may not."""
+    assert expected == _at(openapi_document(), path)
+
+
+def test_openapi_documents_internal_errors_on_every_route() -> None:
+    """Every operation documents the 500 of a server bug; batches also their typed 500."""
+    document = openapi_document()
+    responses = {
+        item["operationId"]: item["responses"]["500"]["content"]["application/json"]["schema"]
+        for path in document["paths"].values()
+        for item in path.values()
+    }
+    error = {"$ref": "#/components/schemas/Error"}
+    batch = {"anyOf": [{"$ref": "#/components/schemas/BatchFailureResponse"}, error]}
+
+    expected = {op: batch if "Batch" in op else error for op in responses}
+    assert expected == responses
 
 
 async def test_openapi_is_served(api: Api, server: LocalServer) -> None:

@@ -246,6 +246,27 @@ async def test_golden_paging_request(api: Api) -> None:
     assert (200, 60, expected) == (status, body["totalEvents"], body["events"])
 
 
+async def test_whole_numbers_written_as_decimals_are_integers(api: Api) -> None:
+    """limit 2.0 and page 2.0 are integers, as in JSON Schema: the second page of two."""
+    await _seed(api, [make_event(event_id=f"e{i}", start_time=i) for i in range(4)])
+
+    status, body = await api.export(limit=2.0, page=2.0)
+
+    assert (200, ["e1", "e0"]) == (status, [event["event_id"] for event in body["events"]])
+
+
+async def test_non_ascii_keys_and_spaced_dates_are_read(api: Api) -> None:
+    """A path key may be any non-ASCII text; a date may have spaces around it."""
+    await _seed(api, [make_event(event_id="e", start_time=5, feedback={"👍 réponse": 1})])
+
+    status, body = await api.export(
+        filters=[_filter("feedback.👍 réponse", "is", "1", "number")],
+        dateRange={"$gte": " 1 ", "$lte": "\t1970-01-01T00:00:01Z\n"},
+    )
+
+    assert (200, 1) == (status, body["totalEvents"])
+
+
 async def test_limit_up_to_7500_is_accepted(api: Api) -> None:
     """limit may be as large as 7500."""
     actual = await api.export(limit=7500)
