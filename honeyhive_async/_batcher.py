@@ -38,7 +38,7 @@ from typing import Any, Literal, overload
 
 import attrs
 
-from . import _converter, models
+from . import _converter, _rules, models
 from ._closing import AsyncClosing
 from ._config import RetryConfig
 from ._core import HoneyHiveCore, check_timeout
@@ -236,8 +236,11 @@ def _prepare(event: AnyEvent, ids: Iterator[str]) -> _Item:
     if kind == "event":
         event_id = wire.get("event_id")
         if event_id is None:
-            event_id = wire["event_id"] = next(ids)
-    return _Item(kind, event_id, to_json(wire, _OPERATION[kind]).encode())
+            # A session event is its own session: its session_id is its id.
+            own = wire.get("session_id") if wire["event_type"] == "session" else None
+            event_id = wire["event_id"] = own or next(ids)
+    # The event sits two levels down in the batch body: {"events": [event]}.
+    return _Item(kind, event_id, to_json(wire, _OPERATION[kind], depth=_rules.MAX_DEPTH - 2))
 
 
 def _fresh_ids() -> Iterator[str]:

@@ -265,7 +265,7 @@ def session_issues(event: Mapping[str, Any], *, batch_session_id: Any = None) ->
             ("session_id", event.get("session_id")),
             ("the batch's session_id", batch_session_id),
         )
-        if value is not None
+        if isinstance(value, str)  # a value of another type is the type checks' business
     ]
     if len({value for _, value in given}) > 1:
         got = ", ".join(f"{name} {value!r}" for name, value in given)
@@ -488,14 +488,15 @@ _NAMED_STEPS = 4
 def too_deep(data: Any, limit: int) -> Path | None:
     """Where *data* nests deeper than *limit* levels, or ``None`` where it does not.
 
-    The path names the first few steps towards the deepest part, enough to
-    find the field (``event.config.a``), not all hundred of them.
+    The path leads to the first container past the limit, or its first few
+    steps when that is far down: enough to find the field
+    (``event.config.a``), not all hundred of them.
     """
     if depth_within(data, limit):
         return None
     path: list[str | int] = []
     node = data
-    while len(path) < _NAMED_STEPS:
+    while len(path) < _NAMED_STEPS and limit > 0:
         limit -= 1
         step = next(
             (

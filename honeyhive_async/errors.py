@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._secrets import preview as _preview
+
 __all__ = [
     "APIError",
     "BatcherClosedError",
@@ -102,16 +104,18 @@ class APIError(_ResponseError):
     """The server answered with an error status.
 
     ``status_code``, ``headers`` and ``content_type`` describe the answer,
-    ``body`` is its raw text, ``request_id`` the server's ``x-request-id``
-    when it sent one.
+    ``body`` is the start of its text (at most 8192 characters), ``request_id``
+    the server's ``x-request-id`` when it sent one. The API key is scrubbed
+    from all of them.
     """
 
     @staticmethod
-    def describe(status_code: int, reason: str, body: str) -> str:
-        """The message of an error status: ``HTTP 503 Service Unavailable: <body start>``."""
-        text = " ".join(body.split())
-        if len(text) > _PREVIEW:
-            text = text[:_PREVIEW] + "..."
+    def describe(status_code: int, reason: str, body: str, secret: str = "") -> str:
+        """The message of an error status: ``HTTP 503 Service Unavailable: <body start>``.
+
+        *secret* (the API key) is scrubbed from the body before it is cut.
+        """
+        text = _preview(" ".join(body.split()), _PREVIEW, secret)
         head = f"HTTP {status_code} {reason}".rstrip()
         return f"{head}: {text}" if text else head
 

@@ -38,14 +38,21 @@ async def events_create_event(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[models.CreateEventResponse]:
     """Create one event; ``Ok(CreateEventResponse)`` holds its ``event_id``.
 
     *request* is a :class:`~honeyhive_async.models.CreateEventRequestBody` or
     a mapping with the same field names, e.g. ``{"event": {"project": ...}}``.
-    ``retries``, ``timeout`` (seconds per attempt) and ``server_url``
-    override the core's defaults for this call.
+    ``retries``, ``timeout`` (seconds per attempt), ``server_url`` and
+    ``max_response_bytes`` override the core's defaults for this call.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )

@@ -39,14 +39,21 @@ async def events_create_model_event(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[models.CreateModelEventResponse]:
     """Create one model event; ``Ok(CreateEventResponse)`` holds the new ``event_id``.
 
     *request* is a :class:`~honeyhive_async.models.CreateModelEventRequestBody`
     or a mapping such as ``{"model_event": {"project": ..., "model": ...}}``.
-    ``retries``, ``timeout`` (seconds per attempt) and ``server_url``
-    override the core's defaults.
+    ``retries``, ``timeout`` (seconds per attempt), ``server_url`` and
+    ``max_response_bytes`` override the core's defaults.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )

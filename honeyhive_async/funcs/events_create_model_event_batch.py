@@ -28,6 +28,7 @@ OPERATION: Operation[
     request_type=models.CreateModelEventBatchRequestBody,
     response_type=models.CreateModelEventBatchResponse,
     retry=UNSENT_ONLY,
+    items_in="model_events",
     partial_failure=True,
 )
 
@@ -40,14 +41,22 @@ async def events_create_model_event_batch(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[models.CreateModelEventBatchResponse]:
     """Create a batch of model events; ``Ok(CreateModelEventBatchResponse)`` holds their ids.
 
     *request* is a
     :class:`~honeyhive_async.models.CreateModelEventBatchRequestBody` or a
     mapping such as ``{"model_events": [...]}``. ``retries``, ``timeout``
-    (seconds per attempt) and ``server_url`` override the core's defaults.
+    (seconds per attempt), ``server_url`` and ``max_response_bytes`` override
+    the core's defaults.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )

@@ -32,15 +32,23 @@ async def events_get_events(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[models.GetEventsResponse]:
     """Query events; ``Ok(GetEventsResponse)`` holds ``events`` and ``total_events``.
 
     *request* is a :class:`~honeyhive_async.models.GetEventsRequestBody` or a
     mapping such as ``{"project": "p", "filters": [...], "date_range":
     {"gte": ..., "lte": ...}, "limit": 100, "page": 2}``. ``retries``,
-    ``timeout`` (seconds per attempt) and ``server_url`` override the core's
+    ``timeout`` (seconds per attempt), ``server_url`` and ``max_response_bytes``
+    (the most bytes of the answer to read) override the core's
     defaults.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from .. import _converter, models
+from .. import _converter, _rules, models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
 from .._result import Err, Ok, Result
@@ -27,7 +27,7 @@ from .events_get_events import OPERATION, events_get_events
 
 __all__ = ["MAX_PAGE_SIZE", "events_get_all_events", "events_iter_events"]
 
-MAX_PAGE_SIZE = 7500
+MAX_PAGE_SIZE = _rules.MAX_LIMIT
 """The largest ``limit`` the service accepts per page."""
 
 
@@ -40,6 +40,7 @@ async def events_iter_events(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> AsyncIterator[models.Event]:
     """Yield every event matching *request*, ``page_size`` (at most 7500) per request.
 
@@ -53,7 +54,12 @@ async def events_iter_events(
     seen = (page_number - 1) * page_size
     while True:
         result = await events_get_events(
-            core, body, retries=retries, timeout=timeout, server_url=server_url
+            core,
+            body,
+            retries=retries,
+            timeout=timeout,
+            server_url=server_url,
+            max_response_bytes=max_response_bytes,
         )
         if not result.ok:
             raise result.error
@@ -76,6 +82,7 @@ async def events_get_all_events(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[list[models.Event]]:
     """Every event matching *request*, all pages; ``Err`` if any page fails.
 
@@ -83,7 +90,13 @@ async def events_get_all_events(
     in memory: iterate with :func:`events_iter_events` for large exports.
     """
     events = events_iter_events(
-        core, request, page_size=page_size, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        request,
+        page_size=page_size,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )
     try:
         return Ok([event async for event in events])
@@ -98,11 +111,7 @@ def _first_page(
     if type(page_size) is not int or not 1 <= page_size <= MAX_PAGE_SIZE:
         problem = f"must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
         raise RequestValidationError([("page_size", problem)], operation_id=OPERATION.id)
-    body = (
-        request
-        if isinstance(request, models.GetEventsRequestBody)
-        else _converter.structure_or_refuse(request, models.GetEventsRequestBody, OPERATION.id)
-    )
+    body = _converter.structure_or_refuse(request, models.GetEventsRequestBody, OPERATION.id)
     if body.page is not None and body.page < 1:
         raise RequestValidationError([("page", "must be >= 1")], operation_id=OPERATION.id)
     return attrs.evolve(body, limit=page_size, page=body.page or 1)

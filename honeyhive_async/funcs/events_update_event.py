@@ -37,13 +37,21 @@ async def events_update_event(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[None]:
     """Update the event ``request["event_id"]``; ``Ok(None)`` once the server accepted it.
 
     *request* is a :class:`~honeyhive_async.models.UpdateEventRequestBody` or
     a mapping with the same field names. ``retries``, ``timeout`` (seconds
-    per attempt) and ``server_url`` override the core's defaults.
+    per attempt), ``server_url`` and ``max_response_bytes`` override the
+    core's defaults.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )
