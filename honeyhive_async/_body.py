@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from itertools import repeat
-from operator import add
 from typing import Any
 
 from . import _rules
@@ -29,8 +27,12 @@ __all__ = ["encode_json", "to_json"]
 
 encode_json = make_json_encoder()
 
-_ITEM_START = '{"project":'
+_ITEM_START = b'{"project":'
 """How every event of a batch body begins: ``project`` is the first field of both event models."""
+_OPENERS = bytes(range(256)).replace(b"[", b"{")
+_NOT_OPENERS = bytes(b for b in range(256) if b not in b"{[\0")
+_FEW_ITEMS = 10
+"""A batch this small is judged by all its brackets at once first."""
 
 
 def to_json(
@@ -48,32 +50,33 @@ def to_json(
         data = text.encode()
     except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, a surrogate...
         raise RequestValidationError(_issues(wire, exc, depth), operation_id=operation_id) from None
-    if not _surely_shallow(text, depth, items):
+    if not _surely_shallow(text, data, depth, items):
         where = _rules.too_deep(wire, depth)
         if where is not None:
             raise RequestValidationError([_depth_issue(where)], operation_id=operation_id)
     return data
 
 
-def _surely_shallow(text: str, depth: int, items: int | None) -> bool:
-    """Whether JSON *text* certainly nests at most *depth* levels, judged by its brackets alone.
+def _surely_shallow(text: str, data: bytes, depth: int, items: int | None) -> bool:
+    """Whether JSON *text* (*data* encoded) surely nests at most *depth* levels, by its brackets.
 
     A value nests no deeper than it has opening brackets, strings included,
-    which two C-speed counts find; walking the objects instead would cost a
-    Python step per value on every call. A batch has more brackets than
-    levels, so it is cut where each event begins and each event's brackets
-    counted (body, list and event make three levels). ``False`` only means
-    "walk to find out".
+    which C-speed passes over the text count; walking the objects instead
+    would cost a Python step per value on every call. A batch has more
+    brackets than levels, so it is cut where each event begins and each
+    event's brackets are counted (the body, its list and the event make
+    three levels). ``False`` only means "walk to find out".
     """
-    if text.count("{") + text.count("[") <= depth:
+    if (items is None or items <= _FEW_ITEMS) and text.count("{") + text.count("[") <= depth:
         return True
     if items is None:
         return False
-    chunks = text.split(_ITEM_START)
-    if len(chunks) != items + 1:  # "project" is also a key inside some free-form object
+    events = data.split(_ITEM_START)
+    if len(events) != items + 1:  # "project" is also a key inside some free-form object
         return False
-    opened = map(add, map(str.count, chunks, repeat("{")), map(str.count, chunks, repeat("[")))
-    deepest: int = max(opened)
+    # One byte per opening bracket, a NUL between events: C-speed passes, no Python loop.
+    openers = b"\0".join(events).translate(_OPENERS, _NOT_OPENERS).split(b"\0")
+    deepest: int = max(map(len, openers))
     return deepest + 3 <= depth
 
 

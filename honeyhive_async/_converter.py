@@ -99,7 +99,7 @@ def _check_expr(tp: Any, var: str, names: dict[str, Any]) -> str | None:
 def _rule_expr(rule: _rules.Rule, var: str, names: dict[str, Any]) -> str:
     """A Python expression true when *var*, already of the right type, keeps *rule*."""
     if isinstance(rule, _rules.NonEmpty):
-        return f'{var} != ""'
+        return var  # a str: true when not empty
     if isinstance(rule, _rules.Bounds):
         return f"{rule.low!r} <= {var} <= {rule.high!r}"
     names["_isfinite"] = math.isfinite

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import operator
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
@@ -264,7 +265,10 @@ def _assign_event_ids(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
     missing = [event for event in events if "event_id" not in event]
     for event, event_id in zip(missing, new_event_ids(len(missing)), strict=True):
         event["event_id"] = _session_id(event, wire) or event_id
-    return tuple(event["event_id"] for event in events)
+    return tuple(map(_EVENT_ID, events))
+
+
+_EVENT_ID = operator.itemgetter("event_id")
 
 
 def _session_id(event: dict[str, Any], batch: dict[str, Any] | None) -> Any:
