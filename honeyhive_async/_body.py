@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from . import _rules
+from . import _json_checks, _rules
 from ._json import make_json_encoder
 from .errors import RequestValidationError
 
@@ -51,7 +51,7 @@ def to_json(
     except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, a surrogate...
         raise RequestValidationError(_issues(wire, exc, depth), operation_id=operation_id) from None
     if not _surely_shallow(text, data, depth, items):
-        where = _rules.too_deep(wire, depth)
+        where = _json_checks.too_deep(wire, depth)
         if where is not None:
             raise RequestValidationError([_depth_issue(where)], operation_id=operation_id)
     return data
@@ -91,7 +91,7 @@ def _issues(wire: Any, exc: BaseException, depth: int) -> list[tuple[str, str]]:
     except RecursionError:  # nested deeper than Python recurses
         issues = []
     if not issues:
-        where = _rules.too_deep(wire, depth)
+        where = _json_checks.too_deep(wire, depth)
         issues = [_depth_issue(where)] if where is not None else [("", f"not JSON: {exc}")]
     return issues
 
@@ -99,7 +99,7 @@ def _issues(wire: Any, exc: BaseException, depth: int) -> list[tuple[str, str]]:
 def _key_problem(key: object) -> str | None:
     if not isinstance(key, (str, int, float, bool, type(None))):
         return f"object keys must be strings, got {type(key).__name__}"
-    if isinstance(key, str) and not _rules.is_text(key):
+    if isinstance(key, str) and not _json_checks.is_text(key):
         return f"has a key that is not valid Unicode text: {key!r}"
     if isinstance(key, float) and not math.isfinite(key):
         return f"has the key {key}, which is not a JSON number"
@@ -108,7 +108,9 @@ def _key_problem(key: object) -> str | None:
 
 def _scalar_problem(value: Any) -> str | None:
     if isinstance(value, str):
-        return None if _rules.is_text(value) else "must be valid Unicode text (a lone surrogate)"
+        return (
+            None if _json_checks.is_text(value) else "must be valid Unicode text (a lone surrogate)"
+        )
     if isinstance(value, float):
         return None if math.isfinite(value) else f"{value} is not a JSON number"
     if isinstance(value, int) and not isinstance(value, bool):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from honeyhive_async import _rules, errors
+from honeyhive_async import _json_checks, _rules, errors
 from honeyhive_async._body import to_json
 
 EVENT = {
@@ -62,7 +62,7 @@ def test_a_batch_is_refused_exactly_when_it_nests_too_deep(values: list[Any], wh
     except errors.RequestValidationError as error:
         problems = [message for _, message in error.issues]
 
-    too_deep = not _rules.depth_within(body, _rules.MAX_DEPTH)
+    too_deep = not _json_checks.depth_within(body, _rules.MAX_DEPTH)
     expected = ["nests deeper than the 100 levels a request body may have"] if too_deep else []
     assert expected == problems
 
@@ -79,7 +79,7 @@ def test_a_part_of_a_body_gets_the_room_left(value: Any, depth: int) -> None:
     except errors.RequestValidationError:
         refused = True
 
-    assert refused == (not _rules.depth_within(event, depth))
+    assert refused == (not _json_checks.depth_within(event, depth))
 
 
 def test_the_limit_itself_is_accepted() -> None:

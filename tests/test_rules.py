@@ -12,7 +12,7 @@ from typing import Any, get_args, get_origin
 import attrs
 import pytest
 
-from honeyhive_async import _converter, _rules, models
+from honeyhive_async import _converter, _json_checks, _rules, models
 from honeyhive_async.funcs.events_iter_events import MAX_PAGE_SIZE
 from honeyhive_async.server import _openapi, _query, _validate
 
@@ -155,17 +155,17 @@ def test_query_rules(body: dict[str, Any], paths: list[tuple[Any, ...]]) -> None
 )
 def test_too_deep_names_the_way_down(value: Any, limit: int, where: Any) -> None:
     """The path to the first container past the limit (or its first four steps)."""
-    assert where == _rules.too_deep(value, limit)
+    assert where == _json_checks.too_deep(value, limit)
 
 
 def test_unicode_and_finite_issues_name_the_place() -> None:
     """A lone surrogate in a value or a key, an infinite number: found with their paths."""
     assert (("a", 1), "must be valid Unicode text (it holds a lone surrogate)") == (
-        _rules.unicode_issue({"a": ["ok", "\ud800"]})
+        _json_checks.unicode_issue({"a": ["ok", "\ud800"]})
     )
-    assert ("a",) == (_rules.unicode_issue({"a": {"\udfff": 1}}) or ((), ""))[0]
-    assert (("x", 0), "must be a finite number") == _rules.finite_issue({"x": [float("inf")]})
-    assert None is _rules.unicode_issue({"a": ["é", "🙂"]})
+    assert ("a",) == (_json_checks.unicode_issue({"a": {"\udfff": 1}}) or ((), ""))[0]
+    assert (("x", 0), "must be a finite number") == _json_checks.finite_issue({"x": [float("inf")]})
+    assert None is _json_checks.unicode_issue({"a": ["é", "🙂"]})
 
 
 # -- the copies agree ------------------------------------------------------------------

@@ -18,8 +18,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from .. import _rules
-from .._rules import MAX_DEPTH, depth_within, is_text
+from .. import _json_checks, _rules
+from .._json_checks import depth_within, is_text
+from .._rules import MAX_DEPTH
 from ._openapi import SCHEMAS
 
 __all__ = [
@@ -102,8 +103,8 @@ def read_json(raw: bytes) -> dict[str, Any]:
     if not depth_within(data, MAX_DEPTH):
         raise Invalid((), f"is nested deeper than {MAX_DEPTH} levels", code="invalid_json")
     for found, seen in (
-        (_rules.finite_issue, overflowed),
-        (_rules.unicode_issue, _SURROGATE_ESCAPE.search(raw) is not None),
+        (_json_checks.finite_issue, overflowed),
+        (_json_checks.unicode_issue, _SURROGATE_ESCAPE.search(raw) is not None),
     ):
         issue = found(data) if seen else None
         if issue is not None:
