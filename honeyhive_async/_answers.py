@@ -44,18 +44,34 @@ _MESSAGE_CHARS = 16384
 
 
 class Answer:
-    """One answer as read: status, headers, what was read of the body, and whether it went on."""
+    """One answer as read: the response, what was read of its body, and whether there was more.
 
-    __slots__ = ("content_type", "headers", "raw", "reason", "status", "text_charset", "truncated")
+    The response's parts are read from it when needed: a success pays for
+    its status and content type only.
+    """
+
+    __slots__ = ("raw", "response", "truncated")
 
     def __init__(self, response: aiohttp.ClientResponse, raw: bytes, truncated: bool) -> None:
-        self.status = response.status
-        self.reason = response.reason or ""
-        self.headers: Mapping[str, str] = response.headers
-        self.content_type = response.content_type
-        self.text_charset = response.charset
+        self.response = response
         self.raw = raw
         self.truncated = truncated
+
+    @property
+    def status(self) -> int:
+        return self.response.status
+
+    @property
+    def reason(self) -> str:
+        return self.response.reason or ""
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.response.headers
+
+    @property
+    def content_type(self) -> str:
+        return self.response.content_type
 
 
 async def read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
@@ -65,8 +81,9 @@ async def read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[byt
     gigabytes costs *limit* bytes, not gigabytes. A body whose declared
     length fits is read in one piece, the common case.
     """
-    length = response.content_length
-    if length is not None and length <= limit and "Content-Encoding" not in response.headers:
+    headers = response.headers
+    length = headers.get("Content-Length")
+    if length is not None and "Content-Encoding" not in headers and int(length) <= limit:
         return await response.read(), False
     chunks: list[bytes] = []
     size = 0
@@ -91,7 +108,7 @@ def _scrubbed_headers(headers: Mapping[str, str], secret: str) -> Mapping[str, s
 def _text(answer: Answer, chars: int | None = None) -> str:
     """The body as text (at most about *chars* characters), in its charset where that works."""
     raw = answer.raw if chars is None else answer.raw[: chars * 4]  # 4 bytes a character at most
-    charset = answer.text_charset or "utf-8"
+    charset = answer.response.charset or "utf-8"
     try:
         text = raw.decode(charset, "replace")
     except Exception:  # a codec the server named may fail in any way: fall back to UTF-8
@@ -136,18 +153,22 @@ def decode(
     *secret* is the key the request carried, scrubbed from whatever the
     error keeps; *limit* the byte limit the answer was read with.
     """
-    status = answer.status
+    status = answer.response.status
     if 200 <= status < 300:
-        if decoder.structure is None:
+        structure = decoder.structure
+        if structure is None:
             return Ok(None)
+        content_type = answer.response.content_type
+        if not answer.truncated and (content_type == _JSON or content_type.endswith("+json")):
+            try:  # the common case, without a detour
+                return Ok(structure(json.loads(answer.raw.decode())))
+            except Exception:  # not JSON, too deep, or another shape: described below
+                pass
         problem = _success_problem(answer, limit)
         if problem is None:
             data, problem = _parse(answer.raw)
         if problem is None:
-            try:
-                return Ok(decoder.structure(data))
-            except Exception:  # any shape problem; described below
-                problem = _shape_problem(data, decoder)
+            problem = _shape_problem(data, decoder)
         return Err(_error(ResponseValidationError, decoder, answer, problem, event_ids, secret))
     message = APIError.describe(status, answer.reason, _text(answer, _MESSAGE_CHARS), secret)
     if answer.truncated:

@@ -159,7 +159,7 @@ async def execute(
             status: object = type(exc).__name__
         else:
             outcome = decode(decoder, answer, event_ids, secret, limit)
-            status = answer.status
+            status = answer.response.status
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s %s -> %s in %.1f ms (attempt %d)",
@@ -184,6 +184,9 @@ def _call_options(
     max_response_bytes: object,
 ) -> tuple[Any, RetryConfig, aiohttp.ClientTimeout, int] | Err[HoneyHiveError]:
     """This call's URL, retry policy, timeout and answer limit; or an Err naming each bad one."""
+    if retries is None and timeout is None and server_url is None and max_response_bytes is None:
+        # The core's, checked when it was built: the common case, without a detour.
+        return core.url(op.path), core.retry_config, core.client_timeout, core.max_response_bytes
     issues: list[tuple[str, str]] = []
     url = per_call = None
     limit = core.max_response_bytes
