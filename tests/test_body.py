@@ -7,6 +7,7 @@ settle it; whatever the shortcut, the outcome must equal the plain walk's.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_async import _json_checks, _rules, errors
-from honeyhive_async._body import to_json
+from honeyhive_async._body import encode_json, to_json
 
 EVENT = {
     "project": "p",
@@ -91,3 +92,23 @@ def test_the_limit_itself_is_accepted() -> None:
         to_json(deeper, "createEvent")
     ((path, _),) = raised.value.issues
     assert path.startswith("event.inputs.x")  # the way down, its first four steps
+
+
+texts = st.text(st.characters(codec=None, exclude_categories=["Cs"]), max_size=12)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | texts,
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(texts, c, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_values)
+def test_the_encoder_writes_what_json_writes(value: Any) -> None:
+    """Compact, non-ASCII as UTF-8, control characters and DEL escaped as json escapes them."""
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    assert expected == encode_json(value)
