@@ -96,12 +96,15 @@ def _check_expr(tp: Any, var: str, names: dict[str, Any]) -> str | None:
     return None
 
 
-def _rule_expr(rule: _rules.Rule, var: str, names: dict[str, Any]) -> str:
-    """A Python expression true when *var*, already of the right type, keeps *rule*."""
+def _rule_expr(rule: _rules.Rule, var: str, names: dict[str, Any], tp: Any) -> str:
+    """A Python expression true when *var*, already of type *tp*, keeps *rule*."""
     if isinstance(rule, _rules.NonEmpty):
         return var  # a str: true when not empty
     if isinstance(rule, _rules.Bounds):
-        return f"{rule.low!r} <= {var} <= {rule.high!r}"
+        # A float field mostly holds floats, which compare fastest with floats (and exactly
+        # with ints too); the bounds are exact as floats.
+        low, high = (float(rule.low), float(rule.high)) if tp is float else (rule.low, rule.high)
+        return f"{low!r} <= {var} <= {high!r}"
     names["_isfinite"] = math.isfinite
     top = _rules.MAX_INTEGER
     return f"(_isfinite({var}) if {var}.__class__ is float else {-top} <= {var} <= {top})"
@@ -144,6 +147,10 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
         "    raise Refused",
         "out = {}",
     ]
+    whole = _rules.MODEL_RULES.get(cls.__name__)
+    guard = None if whole is None else whole[0]
+    if guard is not None:
+        body.append("g = None")  # the guarded field's value, kept as it is stored
     for f in fields:
         required = f.default is attrs.NOTHING
         tp = _field_type(f)
@@ -158,24 +165,25 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
             # Rules name wire fields; every ruled field is a scalar whose wire name is its own.
             assert check is not None, f"{cls.__name__}.{f.name}: a rule on a non-scalar"
             assert wire_name(f) == f.name, f"{cls.__name__}.{f.name}: a rule on a renamed field"
-            check = f"{check} and {_rule_expr(rule, 'v', names)}"
+            check = f"{check} and {_rule_expr(rule, 'v', names, tp)}"
         if check is not None:
             body += [f"{indent}if not ({check}):", f"{indent}    raise Refused"]
             body.append(f"{indent}out[{wire_name(f)!r}] = v")
+            if guard is not None and wire_name(f) == guard[0]:
+                body.append(f"{indent}g = v")
         elif get_origin(tp) is list:
             names[f"_E_{f.name}"] = mapping_encoder(get_args(tp)[0])
             body += [
                 f"{indent}if v.__class__ is not list:",
                 f"{indent}    raise Refused",
-                f"{indent}out[{wire_name(f)!r}] = [_E_{f.name}(x) for x in v]",
+                f"{indent}out[{wire_name(f)!r}] = list(map(_E_{f.name}, v))",
             ]
         else:
             names[f"_E_{f.name}"] = mapping_encoder(tp)
             body.append(f"{indent}out[{wire_name(f)!r}] = _E_{f.name}(v)")
-    whole = _rules.MODEL_RULES.get(cls.__name__)
     if whole is not None:
-        guard, names["_WHOLE"] = whole
-        condition = "True" if guard is None else f"out.get({guard[0]!r}) == {guard[1]!r}"
+        names["_WHOLE"] = whole[1]
+        condition = "True" if guard is None else f"g == {guard[1]!r}"
         body += [f"if {condition} and _WHOLE(out):", "    raise Refused"]
     body.append("return out")
     source = "\n".join(
