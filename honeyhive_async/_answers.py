@@ -31,6 +31,7 @@ __all__ = [
     "BODY_PREVIEW_CHARS",
     "Answer",
     "decode",
+    "fits",
     "read_capped",
 ]
 
@@ -74,17 +75,23 @@ class Answer:
         return self.response.content_type
 
 
+def fits(response: aiohttp.ClientResponse, limit: int) -> bool:
+    """Whether the body of *response* can be read whole: its declared length fits, unpacked.
+
+    The common case, read with ``response.read()``; anything else goes
+    through :func:`read_capped`.
+    """
+    headers = response.headers
+    length = headers.get("Content-Length")
+    return length is not None and "Content-Encoding" not in headers and int(length) <= limit
+
+
 async def read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
     """The body of *response*, at most *limit* bytes of it decompressed, and whether there is more.
 
     Reading stops at the limit: a small compressed answer that unpacks to
-    gigabytes costs *limit* bytes, not gigabytes. A body whose declared
-    length fits is read in one piece, the common case.
+    gigabytes costs *limit* bytes, not gigabytes.
     """
-    headers = response.headers
-    length = headers.get("Content-Length")
-    if length is not None and "Content-Encoding" not in headers and int(length) <= limit:
-        return await response.read(), False
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_any():

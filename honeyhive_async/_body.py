@@ -50,15 +50,18 @@ def to_json(
         data = text.encode()
     except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, a surrogate...
         raise RequestValidationError(_issues(wire, exc, depth), operation_id=operation_id) from None
-    if not _surely_shallow(text, data, depth, items):
+    # Fewer brackets than levels: the common case, settled by counting.
+    if (items is None or items <= _FEW_ITEMS) and text.count("{") + text.count("[") <= depth:
+        return data
+    if not _surely_shallow(data, depth, items):
         where = _json_checks.too_deep(wire, depth)
         if where is not None:
             raise RequestValidationError([_depth_issue(where)], operation_id=operation_id)
     return data
 
 
-def _surely_shallow(text: str, data: bytes, depth: int, items: int | None) -> bool:
-    """Whether JSON *text* (*data* encoded) surely nests at most *depth* levels, by its brackets.
+def _surely_shallow(data: bytes, depth: int, items: int | None) -> bool:
+    """Whether a batch body (JSON *data*) surely nests at most *depth* levels, by its brackets.
 
     A value nests no deeper than it has opening brackets, strings included,
     which C-speed passes over the text count; walking the objects instead
@@ -67,8 +70,6 @@ def _surely_shallow(text: str, data: bytes, depth: int, items: int | None) -> bo
     event's brackets are counted (the body, its list and the event make
     three levels). ``False`` only means "walk to find out".
     """
-    if (items is None or items <= _FEW_ITEMS) and text.count("{") + text.count("[") <= depth:
-        return True
     if items is None:
         return False
     events = data.split(_ITEM_START)

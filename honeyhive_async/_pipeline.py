@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 import aiohttp
 
 from . import _converter
-from ._answers import Answer, Decoder, decode, read_capped
+from ._answers import Answer, Decoder, decode, fits, read_capped
 from ._body import encode_json, to_json
 from ._config import RetryConfig
 from ._core import HoneyHiveCore, check_max_response_bytes, check_timeout, client_timeout
@@ -152,8 +152,10 @@ async def execute(
                 timeout=per_call,
                 allow_redirects=False,
             ) as response:
-                raw, truncated = await read_capped(response, limit)
-                answer = Answer(response, raw, truncated)
+                if fits(response, limit):
+                    answer = Answer(response, await response.read(), False)
+                else:
+                    answer = Answer(response, *await read_capped(response, limit))
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
             outcome: Result[Resp] = Err(_transport_error(op, exc, per_call, event_ids, secret))
             status: object = type(exc).__name__
