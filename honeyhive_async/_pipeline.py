@@ -269,11 +269,15 @@ def _assign_event_ids(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
     events: list[dict[str, Any]] = found
     missing = [event for event in events if "event_id" not in event]
     for event, event_id in zip(missing, new_event_ids(len(missing)), strict=True):
-        event["event_id"] = _session_id(event, wire) or event_id
+        event["event_id"] = event_id
+    if "session" in map(_EVENT_TYPE, missing):  # rare: a session event is its own session
+        for event in missing:
+            event["event_id"] = _session_id(event, wire) or event["event_id"]
     return tuple(map(_EVENT_ID, events))
 
 
 _EVENT_ID = operator.itemgetter("event_id")
+_EVENT_TYPE = operator.itemgetter("event_type")
 
 
 def _session_id(event: dict[str, Any], batch: dict[str, Any] | None) -> Any:
