@@ -83,7 +83,9 @@ def fits(response: aiohttp.ClientResponse, limit: int) -> bool:
     """
     headers = response.headers
     length = headers.get("Content-Length")
-    return length is not None and "Content-Encoding" not in headers and int(length) <= limit
+    if length is None or not length.isdecimal() or "Content-Encoding" in headers:
+        return False
+    return int(length) <= limit
 
 
 async def read_capped(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:

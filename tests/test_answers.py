@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from aioresponses import aioresponses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from honeyhive_async import Err, HoneyHiveCore, Ok, RetryConfig, errors, funcs
-from tests.conftest import INSTANT_RETRY, SleepRecorder
+from tests.conftest import INSTANT_RETRY, SERVER, SleepRecorder
 
 KEY = "hh-answers-test-0123456789"
 EVENT = {
@@ -302,3 +303,20 @@ async def test_an_error_body_over_the_limit_is_still_an_api_error(hostile: Hosti
     assert isinstance(result.error, errors.APIError)
     assert "the rest was not read" in result.error.message
     assert 3 == len(sleeps.waits)  # retried as any 500
+
+
+@pytest.mark.parametrize("length", ["x", "²", "-1", "1e3", ""])
+async def test_a_malformed_content_length_is_read_within_the_limit(length: str) -> None:
+    """A Content-Length that is no number (a lenient transport lets it through) is not trusted."""
+    with aioresponses() as mocked:
+        mocked.post(
+            SERVER + "/events/export",
+            body=json.dumps({"events": [], "totalEvents": 0}),
+            headers={"Content-Length": length},
+        )
+        async with HoneyHiveCore(
+            bearer_auth=KEY, server_url=SERVER, retry_config=RetryConfig(strategy="none")
+        ) as core:
+            result = await funcs.events_get_events(core, CALLS["events_get_events"])
+
+    assert isinstance(result, (Ok, Err))
