@@ -187,7 +187,7 @@ def decode(
         if partial is not None:
             ids, errors, success = partial
             # The batcher writes these messages to logs and dead-letter files.
-            errors = [scrub(message, secret) for message in errors]
+            errors = [scrub(text, secret) for text in errors]
             extra = {"event_ids": ids, "errors": errors, "success": success}
             error = _error(PartialBatchError, decoder, answer, message, event_ids, secret, extra)
             return Err(error)
