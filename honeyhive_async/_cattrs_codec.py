@@ -184,7 +184,7 @@ def _walk(exc: BaseException, path: str) -> Iterator[Issue]:
         for sub in without:
             yield from _walk(sub, path)
     elif isinstance(exc, ForbiddenExtraKeysError):
-        for key in sorted(exc.extra_fields):
+        for key in sorted(exc.extra_fields, key=repr):
             yield _join(path, key), "unknown field"
     elif isinstance(exc, KeyError):
         yield path, "required field missing"

@@ -1,16 +1,19 @@
 """The one place that turns models into wire dicts and wire dicts into models.
 
-Three paths share one set of rules and the field definitions in
-:mod:`~honeyhive_async.models`:
+Three paths share one set of rules, the field definitions in
+:mod:`~honeyhive_async.models` and the value rules in
+:mod:`~honeyhive_async._rules` (which the local server enforces too):
 
-- a compiled *mapping encoder* per request model checks a plain dict and
-  builds its wire dict in one pass, with no model object in between (the
-  hot path of every call made with a mapping);
-- a fast cattrs converter structures responses, unstructures models, and
-  decides on any value the encoder did not accept at once;
+- a compiled *encoder* per request model checks a plain dict, or an
+  instance of the model itself, and builds its wire dict in one pass, with
+  no model object in between (the hot path of every call);
+- anything else (other mappings, tuples, models nested in mappings and
+  mappings in models, subclasses of the scalar types) is first made plain
+  along the model's fields (:func:`plain`) and then checked by the same
+  encoder, so models, mappings and any mix get exactly the same checks;
 - a detailed cattrs converter runs only on a value already refused, to name
   every bad field ("event.event_type: ..."), so valid input pays nothing
-  for error reporting.
+  for error reporting. A fast cattrs converter structures responses.
 
 Everything is generated on first use of a model, not at import; the cattrs
 converters live in :mod:`~honeyhive_async._cattrs_codec`, which is imported
@@ -25,14 +28,16 @@ optionals are omitted from the wire; free-form objects pass through as given.
 from __future__ import annotations
 
 import functools
+import math
+import operator
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, get_origin
 
 import attrs
 
-from . import models
+from . import _rules, models
 from .errors import RequestValidationError
-from .models import wire_name
+from .models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
 
 if TYPE_CHECKING:
     from ._cattrs_codec import Codec
@@ -45,6 +50,8 @@ __all__ = [
     "find_issues",
     "is_json_object",
     "mapping_encoder",
+    "plain",
+    "rule_issues",
     "structure_or_refuse",
     "structurer",
     "to_wire",
@@ -56,27 +63,6 @@ T = TypeVar("T")
 
 Issue = tuple[str, str]
 """A validation problem: (field path such as ``events[0].error``, message)."""
-
-REQUEST_MODELS: tuple[type[Any], ...] = (
-    models.CreateEventRequest,
-    models.CreateEventRequestBody,
-    models.UpdateEventRequestBody,
-    models.EventFilter,
-    models.DateRange,
-    models.GetEventsRequestBody,
-    models.CreateModelEvent,
-    models.CreateModelEventRequestBody,
-    models.SessionPropertiesBatch,
-    models.CreateEventBatchRequestBody,
-    models.CreateModelEventBatchRequestBody,
-)
-RESPONSE_MODELS: tuple[type[Any], ...] = (
-    models.CreateEventResponse,
-    models.CreateEventBatchResponse,
-    models.CreateModelEventBatchResponse,
-    models.Event,
-    models.GetEventsResponse,
-)
 
 
 def is_json_object(tp: Any) -> bool:
@@ -110,6 +96,20 @@ def _check_expr(tp: Any, var: str, names: dict[str, Any]) -> str | None:
     return None
 
 
+def _rule_expr(rule: _rules.Rule, var: str, names: dict[str, Any], tp: Any) -> str:
+    """A Python expression true when *var*, already of type *tp*, keeps *rule*."""
+    if isinstance(rule, _rules.NonEmpty):
+        return var  # a str: true when not empty
+    if isinstance(rule, _rules.Bounds):
+        # A float field mostly holds floats, which compare fastest with floats (and exactly
+        # with ints too); the bounds are exact as floats.
+        low, high = (float(rule.low), float(rule.high)) if tp is float else (rule.low, rule.high)
+        return f"{low!r} <= {var} <= {high!r}"
+    names["_isfinite"] = math.isfinite
+    top = _rules.MAX_INTEGER
+    return f"(_isfinite({var}) if {var}.__class__ is float else {-top} <= {var} <= {top})"
+
+
 def _optional_of(tp: Any) -> Any:
     args = get_args(tp)
     if type(None) in args and len(args) == 2:
@@ -117,44 +117,74 @@ def _optional_of(tp: Any) -> Any:
     return None
 
 
+def _field_type(f: attrs.Attribute[Any]) -> Any:
+    """The type a set field holds: the field's type, without ``| None`` for an optional one."""
+    return f.type if f.default is attrs.NOTHING else _optional_of(f.type)
+
+
 def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
-    """Compile a function that checks a plain dict as a *cls* and returns its wire dict.
+    """Compile a function that checks a plain dict (or a *cls*) and returns its wire dict.
 
     Straight-line code per field, like cattrs' own generated hooks, but with no
-    model object in between. It accepts a strict subset of what the full
-    converter accepts (plain dicts and lists, exact scalar types) and raises
-    :class:`Refused` for the rest, a missing field (``KeyError``) or an
-    unhashable enum value (``TypeError``) included.
+    model object in between: exact types, then the field's value rule
+    (:data:`._rules.FIELD_RULES`), then the rule over the whole model
+    (:data:`._rules.MODEL_RULES`) where its guard holds. It accepts plain
+    dicts and lists, exact scalar types and instances of exactly *cls*, and
+    raises :class:`Refused` for the rest, a missing field (``KeyError``) or
+    an unhashable enum value (``TypeError``) included.
     """
     attrs.resolve_types(cls)
-    names: dict[str, Any] = {"Refused": Refused, "_ALLOWED": {f.name for f in attrs.fields(cls)}}
+    fields = attrs.fields(cls)
+    rules = _rules.FIELD_RULES.get(cls.__name__, {})
+    names: dict[str, Any] = {"Refused": Refused, "_ALLOWED": {f.name for f in fields}, "_CLS": cls}
+    as_dict = ", ".join(f"{f.name!r}: d.{f.name}" for f in fields)
     body = [
-        "if d.__class__ is not dict or not d.keys() <= _ALLOWED:",
+        "if d.__class__ is not dict:",
+        "    if d.__class__ is not _CLS:",
+        "        raise Refused",
+        f"    d = {{{as_dict}}}",
+        "elif not d.keys() <= _ALLOWED:",
         "    raise Refused",
         "out = {}",
     ]
-    for f in attrs.fields(cls):
+    whole = _rules.MODEL_RULES.get(cls.__name__)
+    guard = None if whole is None else whole[0]
+    if guard is not None:
+        body.append("g = None")  # the guarded field's value, kept as it is stored
+    for f in fields:
         required = f.default is attrs.NOTHING
-        tp = f.type if required else _optional_of(f.type)
+        tp = _field_type(f)
         body.append(f"v = d[{f.name!r}]" if required else f"v = d.get({f.name!r})")
         indent = ""
         if not required:
             body.append("if v is not None:")
             indent = "    "
         check = _check_expr(tp, "v", names)
+        rule = rules.get(wire_name(f))
+        if rule is not None:
+            # Rules name wire fields; every ruled field is a scalar whose wire name is its own.
+            assert check is not None, f"{cls.__name__}.{f.name}: a rule on a non-scalar"
+            assert wire_name(f) == f.name, f"{cls.__name__}.{f.name}: a rule on a renamed field"
+            check = f"{check} and {_rule_expr(rule, 'v', names, tp)}"
         if check is not None:
             body += [f"{indent}if not ({check}):", f"{indent}    raise Refused"]
             body.append(f"{indent}out[{wire_name(f)!r}] = v")
+            if guard is not None and wire_name(f) == guard[0]:
+                body.append(f"{indent}g = v")
         elif get_origin(tp) is list:
             names[f"_E_{f.name}"] = mapping_encoder(get_args(tp)[0])
             body += [
                 f"{indent}if v.__class__ is not list:",
                 f"{indent}    raise Refused",
-                f"{indent}out[{wire_name(f)!r}] = [_E_{f.name}(x) for x in v]",
+                f"{indent}out[{wire_name(f)!r}] = list(map(_E_{f.name}, v))",
             ]
         else:
             names[f"_E_{f.name}"] = mapping_encoder(tp)
             body.append(f"{indent}out[{wire_name(f)!r}] = _E_{f.name}(v)")
+    if whole is not None:
+        names["_WHOLE"] = whole[1]
+        condition = "True" if guard is None else f"g == {guard[1]!r}"
+        body += [f"if {condition} and _WHOLE(out):", "    raise Refused"]
     body.append("return out")
     source = "\n".join(
         [
@@ -174,10 +204,11 @@ _ENCODERS: dict[type[Any], Callable[[Any], Any]] = {}
 
 
 def mapping_encoder(cls: type[Any]) -> Callable[[Any], Any]:
-    """A function turning a valid plain mapping for request model *cls* into its wire dict.
+    """A function turning a valid plain mapping (or a *cls*) for request model *cls* into wire.
 
     It raises :class:`Refused` for anything it does not accept at once; the
-    caller then goes the full way (:func:`structurer`, :func:`find_issues`).
+    caller then makes the value :func:`plain` and tries again, and on a
+    second refusal asks :func:`find_issues` and :func:`rule_issues` why.
     Compiled on first use.
     """
     encode = _ENCODERS.get(cls)
@@ -222,31 +253,167 @@ def unstructure(obj: Any) -> Any:
 def find_issues(data: Any, cls: type[Any]) -> list[Issue]:
     """Every problem that keeps *data* from being a *cls*, each with its field path.
 
-    Only called after the fast path failed, so its cost is paid by bad input.
+    Problems of type and shape, then those of the value rules, each named
+    once. Only called after the fast path failed, so its cost is paid by
+    bad input.
     """
-    return _cattrs().find_issues(data, cls)
+    issues = _cattrs().find_issues(data, cls)
+    if cls in REQUEST_MODELS:
+        issues += rule_issues(data, cls)
+    return list(dict.fromkeys(issues))
+
+
+def _model_of(tp: Any) -> tuple[type[Any] | None, bool]:
+    """The request model *tp* holds (or a list of), and whether it is a list."""
+    if get_origin(tp) is list:
+        (item,) = get_args(tp)
+        return (item, True) if item in REQUEST_MODELS else (None, False)
+    return (tp, False) if tp in REQUEST_MODELS else (None, False)
+
+
+def _plain_scalar(value: Any, tp: Any) -> Any:
+    """*value* of an exact scalar type where it is of a subclass that *tp* accepts."""
+    if value.__class__ in (str, int, float, bool) or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and (tp is str or get_origin(tp) is Literal):
+        return str.__str__(value)  # an Enum's or a str subclass's text, as a str
+    if isinstance(value, int) and tp in (int, float):
+        return operator.index(value)
+    if isinstance(value, float) and tp is float:
+        return float.__float__(value)
+    return value
+
+
+def plain(value: Any, tp: Any) -> Any:
+    """*value* in the plain form the encoder of *tp* reads, as far as its shape allows.
+
+    Along the model's fields: model instances become dicts of their fields,
+    other mappings dicts, tuples lists, and subclasses of ``str``, ``int``
+    and ``float`` (enums, say) their exact type. What does not fit stays as
+    it is for the checks to refuse; free-form objects are copied at their
+    top level only, as cattrs does, and never looked into.
+    """
+    if value is None:
+        return None
+    optional = _optional_of(tp)
+    if optional is not None:
+        tp = optional
+    model, is_list = _model_of(tp)
+    if is_list or (get_origin(tp) is list and isinstance(value, (list, tuple))):
+        if not isinstance(value, (list, tuple)):
+            return value
+        (item,) = get_args(tp)
+        return [plain(x, item) for x in value]
+    if model is not None:
+        if isinstance(value, model):
+            value = {f.name: getattr(value, f.name) for f in attrs.fields(model)}
+        if not isinstance(value, Mapping):
+            return value
+        out = dict(value)
+        for f in attrs.fields(model):
+            if f.name in out:
+                out[f.name] = plain(out[f.name], _field_type(f))
+        return out
+    if is_json_object(tp):
+        return dict(value) if isinstance(value, Mapping) and value.__class__ is not dict else value
+    return _plain_scalar(value, tp)
+
+
+def _wire_view(value: Any, cls: type[Any]) -> Any:
+    """A plain *cls* dict with the wire names of its fields, down its nested models; unchecked."""
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    for f in attrs.fields(cls):
+        if f.name not in out:
+            continue
+        item = out.pop(f.name)
+        model, is_list = _model_of(_field_type(f))
+        if model is not None and is_list and isinstance(item, list):
+            item = [_wire_view(x, model) for x in item]
+        elif model is not None:
+            item = _wire_view(item, model)
+        out[wire_name(f)] = item
+    return out
+
+
+def _python_path(path: _rules.Path, cls: type[Any]) -> str:
+    """The wire *path* inside a *cls* with its fields' Python names, as text."""
+    names: list[str | int] = []
+    current: type[Any] | None = cls
+    for segment in path:
+        if current is not None and isinstance(segment, str):
+            f = next((f for f in attrs.fields(current) if wire_name(f) == segment), None)
+            segment = segment if f is None else f.name
+            current = None if f is None else _model_of(_field_type(f))[0]
+        names.append(segment)
+    return _rules.format_path(tuple(names))
+
+
+def _join(path: str, sub: str) -> str:
+    if not sub:
+        return path
+    return f"{path}{sub}" if not path or sub.startswith("[") else f"{path}.{sub}"
+
+
+def rule_issues(data: Any, cls: type[Any], path: str = "") -> list[Issue]:
+    """What breaks the value rules in *data*, a plain (possibly ill-typed) *cls*, with paths.
+
+    Values of the wrong type are left to the type checks.
+    """
+    if not isinstance(data, dict):
+        return []
+    issues = [
+        (_join(path, _rules.format_path(p)), message)
+        for p, message in _rules.field_issues(cls.__name__, data)
+    ]
+    whole = _rules.MODEL_RULES.get(cls.__name__)
+    if whole is not None:
+        found = whole[1](_wire_view(data, cls))
+        issues += [(_join(path, _python_path(p, cls)), message) for p, message in found]
+    for f in attrs.fields(cls):
+        model, is_list = _model_of(_field_type(f))
+        value = data.get(f.name)
+        if model is None or value is None:
+            continue
+        if not is_list:
+            issues += rule_issues(value, model, _join(path, f.name))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                issues += rule_issues(item, model, f"{_join(path, f.name)}[{index}]")
+    return issues
+
+
+def refuse(data: Any, cls: type[Any], operation_id: str) -> RequestValidationError:
+    """The error naming everything that keeps *data* (made :func:`plain`) from being a *cls*."""
+    issues = find_issues(data, cls) or [("", "invalid")]
+    return RequestValidationError(issues, operation_id=operation_id)
+
+
+def _checked_plain(data: Any, cls: type[Any], operation_id: str) -> tuple[Any, dict[str, Any]]:
+    """*data* made plain and its wire dict, or the ``RequestValidationError`` naming each issue."""
+    data = plain(data, cls)
+    try:
+        return data, mapping_encoder(cls)(data)
+    except Refused:
+        raise refuse(data, cls, operation_id) from None
 
 
 def structure_or_refuse(data: Any, cls: type[T], operation_id: str) -> T:
-    """*data* as a *cls*, or a ``RequestValidationError`` naming every bad field."""
-    try:
-        return structurer(cls)(data)
-    except Exception:  # every refusal is described by find_issues
-        issues = find_issues(data, cls) or [("", "invalid")]
-        raise RequestValidationError(issues, operation_id=operation_id) from None
+    """*data* as a *cls* (checked as a request would be), or a ``RequestValidationError``."""
+    data, _ = _checked_plain(data, cls, operation_id)
+    return structurer(cls)(data)
 
 
 def to_wire(data: Any, cls: type[Any], operation_id: str) -> dict[str, Any]:
-    """The wire dict of *data*, a *cls* model or a mapping with its field names.
+    """The wire dict of *data*: a *cls* model, a mapping with its field names, or any mix.
 
-    Raises ``RequestValidationError`` naming every bad field. A plain dict
-    takes the compiled one-pass path; anything else goes through cattrs.
+    Raises ``RequestValidationError`` naming every bad field. A plain dict or
+    a *cls* takes the compiled one-pass path; anything else is made plain
+    first and then takes the same path.
     """
-    if type(data) is not cls:
-        try:
-            wire: dict[str, Any] = mapping_encoder(cls)(data)
-            return wire
-        except Refused:
-            data = structure_or_refuse(data, cls, operation_id)
-    unstructured: dict[str, Any] = unstructurer(cls)(data)
-    return unstructured
+    try:
+        wire: dict[str, Any] = mapping_encoder(cls)(data)
+    except Refused:
+        return _checked_plain(data, cls, operation_id)[1]
+    return wire

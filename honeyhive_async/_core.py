@@ -7,7 +7,9 @@ first argument, so an application creates one core and shares it.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
+import os
 import platform
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,11 +26,26 @@ from ._version import __version__
 if TYPE_CHECKING:
     from aiohttp.client_middlewares import ClientMiddlewareType
 
-__all__ = ["API_KEY_ENV", "DEFAULT_SERVER_URL", "SERVER_URL_ENV", "HoneyHiveCore"]
+__all__ = [
+    "ALLOW_INSECURE_HTTP_ENV",
+    "API_KEY_ENV",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_SERVER_URL",
+    "SERVER_URL_ENV",
+    "HoneyHiveCore",
+]
 
 DEFAULT_SERVER_URL = "https://api.honeyhive.ai"
 API_KEY_ENV = "HONEYHIVE_API_KEY"
 SERVER_URL_ENV = "HONEYHIVE_SERVER_URL"
+ALLOW_INSECURE_HTTP_ENV = "HONEYHIVE_ALLOW_INSECURE_HTTP"
+"""Set to ``1`` (or ``true``, ``yes``) to let the key travel over plain ``http://`` to any host."""
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""Bytes of an answer, decompressed, that an operation reads at most.
+
+A full page of 7,500 events of about 8 KiB each; raise it for larger
+events or pages (``max_response_bytes`` on the core or the call).
+"""
 
 USER_AGENT = (
     f"honeyhive-async/{__version__} "
@@ -39,15 +56,80 @@ BearerAuth = str | Callable[[], str] | Callable[[], Awaitable[str]]
 """An API key, or a function (plain or async) returning one (called before every attempt)."""
 
 
-def base_url(server_url: str) -> URL:
-    """*server_url* as a base that paths join onto, keeping any path prefix."""
-    url = URL(server_url)
-    if url.scheme not in ("http", "https") or not url.host:
+def _is_loopback(host: str) -> bool:
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url(server_url: object, *, allow_insecure_http: bool = False) -> URL:
+    """*server_url* as a base that paths join onto, keeping any path prefix.
+
+    ``ValueError`` (``TypeError`` for a non-string) naming ``server_url``
+    when it is no http(s) URL with a host, carries credentials, or is plain
+    ``http://`` to a host other than this machine without
+    *allow_insecure_http*: the API key would cross the network readable.
+    """
+    if not isinstance(server_url, str):
+        raise TypeError(f"server_url must be a str, got {type(server_url).__name__}")
+    try:
+        url = URL(server_url)
+        host = url.host
+    except (TypeError, ValueError) as exc:  # yarl: a bad IPv6 literal, port, or IDNA name
+        raise ValueError(f"server_url {server_url!r} is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not host:
         raise ValueError(f"server_url must be an http(s) URL with a host, got {server_url!r}")
+    if url.user is not None or url.password is not None:
+        raise ValueError(
+            "server_url must not carry credentials (user:password@); "
+            "the API key goes in bearer_auth"
+        )
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(host):
+        raise ValueError(
+            f"server_url {str(url)!r} would send the API key unencrypted over plain http:// to "
+            f"another machine; use https://, or opt in with allow_insecure_http=True or "
+            f"{ALLOW_INSECURE_HTTP_ENV}=1 (http:// to localhost is always allowed)"
+        )
     return url.with_path(url.path.rstrip("/") + "/")
 
 
-def check_timeout(timeout: float) -> float:
+def check_key(key: object, source: str = "bearer_auth") -> str:
+    """*key* if it can be an API key in a header; ``TypeError``/``ValueError`` naming *source*.
+
+    A key is printable ASCII: a control character (a newline, say) would
+    break the header, and no API key holds anything else. The message
+    never shows the key.
+    """
+    if not isinstance(key, str):
+        raise TypeError(f"{source} must be a str API key, got {type(key).__name__}")
+    token = key[7:] if key[:7].lower() == "bearer " else key
+    if not token.strip():
+        raise ValueError(f"{source} is empty or only whitespace")
+    for position, char in enumerate(key):
+        if not " " <= char <= "~":
+            raise ValueError(
+                f"{source} holds a control or non-ASCII character (U+{ord(char):04X} at "
+                f"position {position}); an API key is printable ASCII"
+            )
+    return key
+
+
+def check_max_response_bytes(value: object) -> int:
+    """*value* as a byte limit for answers; ``ValueError`` if it is not a whole number >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_response_bytes must be an integer >= 1 (bytes), got {value!r}")
+    return value
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def check_timeout(timeout: object) -> float:
     """*timeout* as seconds (``math.inf`` for no limit); ``ValueError`` if it is not usable."""
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout > 0:
         raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
@@ -82,6 +164,14 @@ class HoneyHiveCore(AsyncClosing):
     - ``middlewares``, ``trace_configs``: handed to the session the core
       creates, to observe or change requests and responses.
     - ``sleep``: the coroutine that waits between retries (tests inject one).
+    - ``max_response_bytes``: the most bytes of an answer (decompressed) an
+      operation reads (default 64 MiB); a larger answer is an ``Err``.
+    - ``allow_insecure_http``: let the key travel over plain ``http://`` to a
+      host other than this machine (also ``HONEYHIVE_ALLOW_INSECURE_HTTP=1``);
+      refused otherwise, as is a ``server_url`` with credentials.
+
+    Options are checked here: a bad one raises ``TypeError`` or
+    ``ValueError`` naming it.
 
     The session is created on first use, inside the running event loop, and
     closed by ``await core.aclose()`` or by leaving ``async with``.
@@ -89,6 +179,7 @@ class HoneyHiveCore(AsyncClosing):
 
     __slots__ = (
         "__weakref__",
+        "_allow_insecure_http",
         "_auth",
         "_base",
         "_closed",
@@ -97,13 +188,14 @@ class HoneyHiveCore(AsyncClosing):
         "_owns_session",
         "_session",
         "_session_loop",
+        "_static_headers",
         "_trace_configs",
         "_urls",
         "client_timeout",
         "defaults",
+        "max_response_bytes",
         "retry_config",
         "sleep",
-        "static_headers",
         "timeout",
     )
 
@@ -120,20 +212,30 @@ class HoneyHiveCore(AsyncClosing):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         project: str | None = None,
         source: str | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        allow_insecure_http: bool = False,
     ) -> None:
+        key_source = (
+            "bearer_auth" if bearer_auth is not None else f"bearer_auth (from {API_KEY_ENV})"
+        )
         key = bearer_auth if bearer_auth is not None else _defaults.from_env(_defaults.API_KEY_VARS)
         if not key:
             raise ValueError(f"no API key: pass bearer_auth=... or set {API_KEY_ENV}")
         if retry_config is not None and not isinstance(retry_config, RetryConfig):
             raise TypeError(f"retry_config must be a RetryConfig, got {retry_config!r}")
-        self._auth: Callable[[], Awaitable[str]] | str = (
-            authorization(key) if isinstance(key, str) else _defaults.as_async_provider(key)
-        )
+        self._auth: Callable[[], Awaitable[str]] | str
+        if callable(key):
+            self._auth = _defaults.as_async_provider(key)
+        else:
+            self._auth = authorization(check_key(key, key_source))
         # With a fixed key every request carries the same headers: build them once.
-        self.static_headers = self.headers(self._auth) if isinstance(self._auth, str) else None
-        self._base = base_url(
+        # Private: they hold the key.
+        self._static_headers = self.headers(self._auth) if isinstance(self._auth, str) else None
+        self._allow_insecure_http = bool(allow_insecure_http) or _env_flag(ALLOW_INSECURE_HTTP_ENV)
+        self._base = self._base_url(
             server_url or _defaults.from_env(_defaults.SERVER_URL_VARS) or DEFAULT_SERVER_URL
         )
+        self.max_response_bytes = check_max_response_bytes(max_response_bytes)
         self.defaults = _defaults.request_defaults(project, source)
         self.retry_config = retry_config or DEFAULT_RETRY
         self.timeout = check_timeout(DEFAULT_TIMEOUT if timeout is None else timeout)
@@ -217,18 +319,25 @@ class HoneyHiveCore(AsyncClosing):
         }
 
     async def authorization(self) -> str:
-        """The ``Authorization`` header value for the next attempt."""
+        """The ``Authorization`` header value for the next attempt.
+
+        Raises what the key provider raises, and ``TypeError``/``ValueError``
+        for a key it returns that cannot be one (:func:`check_key`).
+        """
         auth = self._auth
         if isinstance(auth, str):
             return auth
-        key = await auth()
-        if not isinstance(key, str) or not key:
-            raise TypeError("bearer_auth() must return a non-empty str")
-        return authorization(key)
+        return authorization(check_key(await auth(), "bearer_auth()"))
+
+    def _base_url(self, server_url: object) -> URL:
+        return base_url(server_url, allow_insecure_http=self._allow_insecure_http)
 
     def url(self, path: str, server_url: str | None = None) -> URL:
-        """The URL of *path* under the core's (or the given) server URL; cached."""
-        base = self._base if server_url is None else base_url(server_url)
+        """The URL of *path* under the core's (or the given) server URL; cached.
+
+        ``TypeError``/``ValueError`` naming ``server_url`` for one that cannot be used.
+        """
+        base = self._base if server_url is None else self._base_url(server_url)
         url = self._urls.get((base, path))
         if url is None:
             url = self._urls[(base, path)] = base.join(URL(path))

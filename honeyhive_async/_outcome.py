@@ -24,10 +24,10 @@ from typing import Any
 
 import attrs
 
-from . import _converter, models
+from . import _converter, _rules, models
+from ._body import to_json
 from ._defaults import NO_DEFAULTS, RequestDefaults
 from ._normalize import prepare_event
-from ._pipeline import to_json
 from ._report import EventKind, Reason, UndeliveredEvent
 from ._result import Result
 from ._retry import IDEMPOTENT
@@ -140,8 +140,12 @@ def prepare(
     if kind == "event":
         event_id = wire.get("event_id")
         if event_id is None:
-            event_id = wire["event_id"] = next(ids)
-    return Item(kind, event_id, to_json(wire, OPERATION_IDS[kind]).encode(), label)
+            # A session event is its own session: its session_id is its id.
+            own = wire.get("session_id") if wire["event_type"] == "session" else None
+            event_id = wire["event_id"] = own or next(ids)
+    # The event sits two levels down in the batch body: {"events": [event]}.
+    data = to_json(wire, OPERATION_IDS[kind], depth=_rules.MAX_DEPTH - 2)
+    return Item(kind, event_id, data, label)
 
 
 def settle(kind: EventKind, items: list[Item], result: Result[Any]) -> Step:

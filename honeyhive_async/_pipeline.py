@@ -11,31 +11,30 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
-import math
+import operator
 import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
 
 import aiohttp
 
 from . import _converter
+from ._answers import Answer, Decoder, decode, fits, read_capped
+from ._body import encode_json, to_json
 from ._config import RetryConfig
-from ._core import HoneyHiveCore, check_timeout, client_timeout
+from ._core import HoneyHiveCore, check_max_response_bytes, check_timeout, client_timeout
 from ._json import make_json_encoder
 from ._normalize import prepare_request
-from ._result import Err, Ok, Result
+from ._result import Err, Result
 from ._retry import RetryRule, run_with_retries
+from ._rules import batch_session_id
+from ._secrets import scrub
 from .errors import (
-    APIError,
     HoneyHiveError,
-    PartialBatchError,
     RequestTimeout,
     RequestValidationError,
-    ResponseValidationError,
     TransportError,
-    _ResponseError,
 )
 from .models import new_event_id, new_event_ids
 
@@ -45,25 +44,6 @@ log = logging.getLogger("honeyhive_async")
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
-
-_JSON = "application/json"
-
-
-encode_json = make_json_encoder()
-
-
-def to_json(wire: Any, operation_id: str) -> str:
-    """The JSON text of *wire*, or a ``RequestValidationError`` naming what JSON cannot carry."""
-    try:
-        return encode_json(wire)
-    except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, ...
-        try:
-            issues = list(_unencodable(wire, ""))
-        except RecursionError:  # nested deeper than Python recurses
-            issues = []
-        raise RequestValidationError(
-            issues or [("", f"not JSON: {exc}")], operation_id=operation_id
-        ) from None
 
 
 class Encoded:
@@ -85,8 +65,10 @@ class Operation(Generic[Req, Resp]):
 
     ``response_type=None`` means the success body is ignored (``Ok(None)``).
     ``event_ids_in`` names the body key holding the event (or list of events)
-    that get a client-side ``event_id`` when they lack one. ``partial_failure``
-    marks the batch operations whose 500 has the typed partial-success body.
+    that get a client-side ``event_id`` when they lack one. ``items_in`` names
+    the body key holding a batch's list of events (so that their nesting is
+    bounded event by event). ``partial_failure`` marks the batch operations
+    whose 500 has the typed partial-success body.
     """
 
     def __init__(
@@ -99,6 +81,7 @@ class Operation(Generic[Req, Resp]):
         response_type: type[Resp] | None,
         retry: RetryRule,
         event_ids_in: str | None = None,
+        items_in: str | None = None,
         partial_failure: bool = False,
     ) -> None:
         self.id = id
@@ -108,15 +91,17 @@ class Operation(Generic[Req, Resp]):
         self.response_type = response_type
         self.retry = retry
         self.event_ids_in = event_ids_in
+        self.items_in = items_in
         self.partial_failure = partial_failure
 
     # Generated on first use, so that importing the SDK stays cheap.
     @functools.cached_property
-    def structure_response(self) -> Callable[[Any], Resp] | None:
-        """Decoded JSON to the response model; ``None`` when the body is ignored."""
-        if self.response_type is None:
-            return None
-        return _converter.structurer(self.response_type)
+    def decoder(self) -> Decoder:
+        """How this operation's answers are decoded (the response model's structurer)."""
+        structure: Callable[[Any], Resp] | None = None
+        if self.response_type is not None:
+            structure = _converter.structurer(self.response_type)
+        return Decoder(self.id, structure, self.response_type, partial_failure=self.partial_failure)
 
     def __repr__(self) -> str:
         return f"Operation({self.id}: {self.method} /{self.path})"
@@ -130,11 +115,13 @@ async def execute(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[Resp]:
     """Send *request* as operation *op* through *core*; the outcome, never an exception.
 
-    ``retries``, ``timeout`` (seconds per attempt) and ``server_url`` override
-    the core's defaults for this call.
+    ``retries``, ``timeout`` (seconds per attempt), ``server_url`` and
+    ``max_response_bytes`` override the core's defaults for this call; an
+    unusable one is an ``Err`` naming it, and nothing is sent.
     """
     try:
         request = prepare_request(core.defaults, op.request_type, request, op.id)
@@ -144,18 +131,22 @@ async def execute(
     if isinstance(encoded, Err):
         return encoded
     payload, event_ids = encoded
-    try:
-        url = core.url(op.path, server_url)
-        per_call = (
-            core.client_timeout if timeout is None else client_timeout(check_timeout(timeout))
-        )
-    except ValueError as exc:
-        option = "server_url" if "server_url" in str(exc) else "timeout"
-        return Err(RequestValidationError([(option, str(exc))], operation_id=op.id))
+    options = _call_options(core, op, retries, timeout, server_url, max_response_bytes)
+    if isinstance(options, Err):
+        return options
+    url, config, per_call, limit = options
     session = core.session()
+    decoder = op.decoder
 
     async def attempt(number: int) -> Result[Resp]:
-        headers = core.static_headers or core.headers(await core.authorization())
+        headers = core._static_headers
+        if headers is None:
+            try:
+                headers = core.headers(await core.authorization())
+            except Exception as exc:  # the caller's key provider: any failure is an Err
+                return Err(_auth_error(op, exc, number, event_ids))
+        # The key this attempt used, to scrub from whatever an error keeps.
+        secret = headers["Authorization"][7:]
         started = time.perf_counter()
         try:
             async with session.request(
@@ -166,14 +157,16 @@ async def execute(
                 timeout=per_call,
                 allow_redirects=False,
             ) as response:
-                raw = await response.read()
+                if fits(response, limit):
+                    answer = Answer(response, await response.read(), False)
+                else:
+                    answer = Answer(response, *await read_capped(response, limit))
         except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-            outcome: Result[Resp] = Err(_transport_error(op, exc, per_call, event_ids))
+            outcome: Result[Resp] = Err(_transport_error(op, exc, per_call, event_ids, secret))
             status: object = type(exc).__name__
         else:
-            # The key this attempt used, to scrub from messages should the server echo it.
-            outcome = _decode(op, response, raw, event_ids, headers["Authorization"][7:])
-            status = response.status
+            outcome = decode(decoder, answer, event_ids, secret, limit)
+            status = answer.response.status
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s %s -> %s in %.1f ms (attempt %d)",
@@ -186,8 +179,64 @@ async def execute(
             )
         return outcome
 
-    return await run_with_retries(
-        attempt, rule=op.retry, config=retries or core.retry_config, sleep=core.sleep
+    return await run_with_retries(attempt, rule=op.retry, config=config, sleep=core.sleep)
+
+
+def _call_options(
+    core: HoneyHiveCore,
+    op: Operation[Any, Any],
+    retries: object,
+    timeout: object,
+    server_url: object,
+    max_response_bytes: object,
+) -> tuple[Any, RetryConfig, aiohttp.ClientTimeout, int] | Err[HoneyHiveError]:
+    """This call's URL, retry policy, timeout and answer limit; or an Err naming each bad one."""
+    if retries is None and timeout is None and server_url is None and max_response_bytes is None:
+        # The core's, checked when it was built: the common case, without a detour.
+        return core.url(op.path), core.retry_config, core.client_timeout, core.max_response_bytes
+    issues: list[tuple[str, str]] = []
+    url = per_call = None
+    limit = core.max_response_bytes
+    config = core.retry_config
+    try:
+        url = core.url(op.path, server_url)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        issues.append(("server_url", str(exc)))
+    try:
+        per_call = (
+            core.client_timeout if timeout is None else client_timeout(check_timeout(timeout))
+        )
+    except ValueError as exc:
+        issues.append(("timeout", str(exc)))
+    if retries is not None:
+        if isinstance(retries, RetryConfig):
+            config = retries
+        else:
+            issues.append(("retries", f"must be a RetryConfig, got {type(retries).__name__}"))
+    if max_response_bytes is not None:
+        try:
+            limit = check_max_response_bytes(max_response_bytes)
+        except ValueError as exc:
+            issues.append(("max_response_bytes", str(exc)))
+    if issues:
+        return Err(RequestValidationError(issues, operation_id=op.id))
+    assert per_call is not None
+    return url, config, per_call, limit
+
+
+def _auth_error(
+    op: Operation[Any, Any], exc: Exception, number: int, event_ids: tuple[str, ...]
+) -> HoneyHiveError:
+    """The error of a key provider that failed before attempt *number*."""
+    problem = f"the key provider failed: {type(exc).__name__}: {exc}"
+    if number == 1:
+        return RequestValidationError([("bearer_auth", problem)], operation_id=op.id)
+    # Earlier attempts were sent: this is no "nothing was sent" validation error.
+    return TransportError(
+        f"bearer_auth: {problem} (before attempt {number}; earlier attempts were sent)",
+        sent=False,
+        operation_id=op.id,
+        request_event_ids=event_ids,
     )
 
 
@@ -200,13 +249,18 @@ def _encode(
     try:
         wire = _converter.to_wire(request, op.request_type, op.id)
         event_ids = _assign_event_ids(wire, op.event_ids_in)
-        return to_json(wire, op.id).encode(), event_ids
+        items = None if op.items_in is None else len(wire.get(op.items_in) or ())
+        return to_json(wire, op.id, items=items), event_ids
     except RequestValidationError as error:
         return Err(error)
 
 
 def _assign_event_ids(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
-    """Give every event under *key* an ``event_id`` (a UUID4) and return all their ids."""
+    """Give every event under *key* an ``event_id`` (a UUID4) and return all their ids.
+
+    A session event is its own session: without an ``event_id`` it takes
+    its ``session_id``, or the batch's session (:func:`._rules.batch_session_id`).
+    """
     if key is None:
         return ()
     found = wire.get(key)
@@ -215,37 +269,30 @@ def _assign_event_ids(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
     if type(found) is dict:  # one event: the common case, kept cheap
         event_id = found.get("event_id")
         if event_id is None:
-            event_id = found["event_id"] = new_event_id()
+            event_id = found["event_id"] = _session_id(found, None) or new_event_id()
         return (event_id,)
     events: list[dict[str, Any]] = found
     missing = [event for event in events if "event_id" not in event]
     for event, event_id in zip(missing, new_event_ids(len(missing)), strict=True):
         event["event_id"] = event_id
-    return tuple(event["event_id"] for event in events)
+    if "session" in map(_EVENT_TYPE, missing):  # rare: a session event is its own session
+        for event in missing:
+            event["event_id"] = _session_id(event, wire) or event["event_id"]
+    return tuple(map(_EVENT_ID, events))
 
 
-def _unencodable(
-    value: Any, path: str, outer: frozenset[int] = frozenset()
-) -> Iterator[tuple[str, str]]:
-    """Where *value* holds something JSON cannot carry, and what it is."""
-    if isinstance(value, (dict, list, tuple)):
-        if id(value) in outer:
-            yield path, "contains itself"
-            return
-        outer = outer | {id(value)}
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, (str, int, float, bool, type(None))):
-                yield path, f"object keys must be strings, got {type(key).__name__}"
-            else:
-                yield from _unencodable(item, f"{path}.{key}" if path else str(key), outer)
-    elif isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            yield from _unencodable(item, f"{path}[{index}]", outer)
-    elif isinstance(value, float) and not math.isfinite(value):
-        yield path, f"{value} is not a JSON number"
-    elif not isinstance(value, (str, int, float, bool, type(None))):
-        yield path, f"{type(value).__name__} is not JSON serialisable"
+_EVENT_ID = operator.itemgetter("event_id")
+_EVENT_TYPE = operator.itemgetter("event_type")
+
+
+def _session_id(event: dict[str, Any], batch: dict[str, Any] | None) -> Any:
+    """The id an id-less session event takes (``None`` for other events, or none known)."""
+    if event.get("event_type") != "session":
+        return None
+    own = event.get("session_id")
+    if own is not None or batch is None or batch.get("is_single_session") is not True:
+        return own
+    return batch_session_id(batch)
 
 
 def _transport_error(
@@ -253,6 +300,7 @@ def _transport_error(
     exc: BaseException,
     timeout: aiohttp.ClientTimeout,
     event_ids: tuple[str, ...],
+    secret: str,
 ) -> TransportError:
     # A timeout while connecting means nothing was sent; check it before the
     # generic timeout, and timeouts before connection errors (some are both).
@@ -269,116 +317,11 @@ def _transport_error(
             operation_id=op.id,
             request_event_ids=event_ids,
         )
+    # aiohttp quotes a malformed answer's bytes, which may echo the key.
     return TransportError(
-        f"{type(exc).__name__}: {exc}",
+        scrub(f"{type(exc).__name__}: {exc}", secret),
         sent=not isinstance(exc, aiohttp.ClientConnectorError),
         operation_id=op.id,
         request_event_ids=event_ids,
         cause=exc,
-    )
-
-
-def _decode(
-    op: Operation[Req, Resp],
-    response: aiohttp.ClientResponse,
-    raw: bytes,
-    event_ids: tuple[str, ...],
-    secret: str,
-) -> Result[Resp]:
-    """The outcome of one answer: its decoded value, or the error it stands for."""
-    status = response.status
-    structure = op.structure_response
-    if 200 <= status < 300:
-        if structure is None:
-            return Ok(cast(Resp, None))
-        content_type = response.content_type
-        if content_type == _JSON or content_type.endswith("+json"):
-            try:
-                return Ok(structure(json.loads(raw.decode())))
-            except Exception:  # malformed JSON or shape; described below
-                problem = _shape_problem(raw, op)
-        else:
-            problem = f"expected a JSON body, got content type {content_type!r}"
-        return Err(_response_error(ResponseValidationError, op, response, raw, problem, event_ids))
-    message = APIError.describe(status, response.reason or "", _text(response, raw))
-    if len(secret) >= 8 and secret in message:  # shorter is no real key, and would mangle text
-        message = message.replace(secret, "***")
-    if op.partial_failure and status == 500:
-        partial = _partial_body(raw)
-        if partial is not None:
-            ids, errors, success = partial
-            return Err(
-                _response_error(
-                    PartialBatchError,
-                    op,
-                    response,
-                    raw,
-                    message,
-                    event_ids,
-                    event_ids=ids,
-                    errors=errors,
-                    success=success,
-                )
-            )
-    return Err(_response_error(APIError.for_status(status), op, response, raw, message, event_ids))
-
-
-def _shape_problem(raw: bytes, op: Operation[Any, Any]) -> str:
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        return f"the body is not valid JSON ({exc})"
-    assert op.response_type is not None  # only called for operations with a response model
-    issues = _converter.find_issues(data, op.response_type)
-    listed = "; ".join(f"{path or '(body)'}: {msg}" for path, msg in issues)
-    return f"unexpected response shape: {listed}"
-
-
-def _partial_body(raw: bytes) -> tuple[list[str], list[str], bool] | None:
-    """The typed batch 500 body ``{event_ids, errors, success}``, if that is what *raw* is."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    ids, errors, success = data.get("event_ids"), data.get("errors"), data.get("success")
-    if (
-        isinstance(ids, list)
-        and isinstance(errors, list)
-        and isinstance(success, bool)
-        and all(isinstance(x, str) for x in ids + errors)
-    ):
-        return ids, errors, success
-    return None
-
-
-def _text(response: aiohttp.ClientResponse, raw: bytes) -> str:
-    try:
-        return raw.decode(response.charset or "utf-8", "replace")
-    except LookupError:
-        return raw.decode("utf-8", "replace")
-
-
-E = TypeVar("E", bound=_ResponseError)
-
-
-def _response_error(
-    kind: type[E],
-    op: Operation[Any, Any],
-    response: aiohttp.ClientResponse,
-    raw: bytes,
-    message: str,
-    sent_ids: tuple[str, ...],
-    **extra: Any,
-) -> E:
-    return kind(
-        message,
-        status_code=response.status,
-        headers=response.headers,
-        body=_text(response, raw),
-        content_type=response.content_type,
-        operation_id=op.id,
-        request_event_ids=sent_ids,
-        **extra,
     )

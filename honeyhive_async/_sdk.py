@@ -123,6 +123,7 @@ class Events:
         retries: RetryConfig | None = None,
         timeout: float | None = None,
         server_url: str | None = None,
+        max_response_bytes: int | None = None,
     ) -> AsyncIterator[models.Event]:
         """Every event matching *request*, page after page (``limit``: the most in all).
 
@@ -136,6 +137,7 @@ class Events:
             retries=retries,
             timeout=timeout,
             server_url=server_url,
+            max_response_bytes=max_response_bytes,
         )
 
     def batcher(self, **options: Any) -> EventBatcher:

@@ -80,6 +80,7 @@ class SyncEvents:
         retries: RetryConfig | None = None,
         timeout: float | None = None,
         server_url: str | None = None,
+        max_response_bytes: int | None = None,
     ) -> Iterator[models.Event]:
         """Every event matching *request*, page after page (``limit``: the most in all).
 
@@ -96,6 +97,7 @@ class SyncEvents:
             retries=retries,
             timeout=timeout,
             server_url=server_url,
+            max_response_bytes=max_response_bytes,
         )
         return _events_of(pages)
 

@@ -32,6 +32,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ._secrets import preview as _preview
+
 __all__ = [
     "APIError",
     "AuthenticationError",
@@ -123,21 +125,21 @@ class APIError(_ResponseError):
     """The server answered with an error status.
 
     ``status_code``, ``headers`` and ``content_type`` describe the answer,
-    ``body`` is its raw text, ``request_id`` the server's ``x-request-id``
-    when it sent one.
+    ``body`` is the start of its text (at most 8192 characters), ``request_id``
+    the server's ``x-request-id`` when it sent one. The API key is scrubbed
+    from all of them.
     """
 
     @staticmethod
-    def describe(status_code: int, reason: str, body: str) -> str:
+    def describe(status_code: int, reason: str, body: str, secret: str = "") -> str:
         """The message of an error status: ``HTTP 404 Not Found: <the server's message>``.
 
         The server's message is taken from a JSON error body
         (``{"error": ..., "message": ...}``, also ``{"error": {"message": ...}}``);
-        any other body is shown as text, its start only.
+        any other body is shown as text, its start only. *secret* (the API
+        key) is scrubbed from it before it is cut.
         """
-        text = " ".join((_parse_error_body(body)[0] or body).split())
-        if len(text) > _PREVIEW:
-            text = text[:_PREVIEW] + "..."
+        text = _preview(" ".join((_parse_error_body(body)[0] or body).split()), _PREVIEW, secret)
         head = f"HTTP {status_code} {reason}".rstrip()
         return f"{head}: {text}" if text else head
 

@@ -10,12 +10,18 @@ left out of the JSON body, never sent as ``null``. Free-form objects
 (``config``, ``inputs``, ``metadata``, ...) are plain dicts passed to the wire
 untouched, ``None`` values inside them included.
 
+Each model says which way it travels: ``@_request`` models are what a
+caller sends (checked strictly, unknown keys refused), ``@_response`` models
+what the server answers (unknown keys tolerated). The converter builds its
+codecs from these two registries (:data:`REQUEST_MODELS`,
+:data:`RESPONSE_MODELS`), so a model cannot be left out of them.
+
 Models know nothing about HTTP; :mod:`honeyhive_async.funcs` sends them.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
 
@@ -44,6 +50,8 @@ __all__ = [
     "GetEventsRequestBody",
     "GetEventsResponse",
     "JSONObject",
+    "REQUEST_MODELS",
+    "RESPONSE_MODELS",
     "SessionPropertiesBatch",
     "UpdateEventRequestBody",
     "new_event_id",
@@ -109,9 +117,27 @@ def _one_of(values: tuple[str, ...]) -> Any:
     return attrs.validators.in_(values)
 
 
+_M = TypeVar("_M", bound=type)
+_REQUESTS: list[type[Any]] = []
+_RESPONSES: list[type[Any]] = []
+
+
+def _request(cls: _M) -> _M:
+    """Register *cls* as a model the caller sends."""
+    _REQUESTS.append(cls)
+    return cls
+
+
+def _response(cls: _M) -> _M:
+    """Register *cls* as a model the server answers."""
+    _RESPONSES.append(cls)
+    return cls
+
+
 # -- requests -----------------------------------------------------------------
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class CreateEventRequest:
     """One event to create: a model call, a tool call, a chain step or a session.
@@ -143,13 +169,15 @@ class CreateEventRequest:
     user_properties: JSONObject | None = None
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class CreateEventRequestBody:
     """The body of ``createEvent``: ``{"event": ...}``."""
 
-    event: CreateEventRequest | None = None
+    event: CreateEventRequest
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class UpdateEventRequestBody:
     """The body of ``updateEvent``: the event to change and the fields to merge in.
@@ -168,6 +196,7 @@ class UpdateEventRequestBody:
     duration: float | None = None
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class EventFilter:
     """One ``getEvents`` filter: ``field`` (a dotted path) ``operator`` ``value``.
@@ -184,6 +213,7 @@ class EventFilter:
     )
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class DateRange:
     """An ISO-8601 window on ``start_time``; sent as ``{"$gte": ..., "$lte": ...}``."""
@@ -192,6 +222,7 @@ class DateRange:
     lte: str | None = attrs.field(default=None, metadata=wire("$lte"))
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class GetEventsRequestBody:
     """The body of ``getEvents``: a project name, filters, and paging.
@@ -207,6 +238,7 @@ class GetEventsRequestBody:
     page: int | None = None
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class CreateModelEvent:
     """One LLM call to record; the server stores it as an event of type ``model``."""
@@ -230,13 +262,15 @@ class CreateModelEvent:
     response_format: JSONObject | None = None
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class CreateModelEventRequestBody:
     """The body of ``createModelEvent``: ``{"model_event": ...}``."""
 
-    model_event: CreateModelEvent | None = None
+    model_event: CreateModelEvent
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class SessionPropertiesBatch:
     """The session that a single-session batch creates (or joins, by ``session_id``)."""
@@ -254,6 +288,7 @@ class SessionPropertiesBatch:
     metadata: JSONObject | None = None
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class CreateEventBatchRequestBody:
     """The body of ``createEventBatch``: events, optionally all in one session."""
@@ -263,6 +298,7 @@ class CreateEventBatchRequestBody:
     session_properties: SessionPropertiesBatch | None = None
 
 
+@_request
 @attrs.frozen(kw_only=True)
 class CreateModelEventBatchRequestBody:
     """The body of ``createModelEventBatch``: model events, optionally in one session."""
@@ -275,6 +311,7 @@ class CreateModelEventBatchRequestBody:
 # -- responses ----------------------------------------------------------------
 
 
+@_response
 @attrs.frozen(kw_only=True)
 class CreateEventResponse:
     """What ``createEvent`` and ``createModelEvent`` answer: the stored event's id."""
@@ -287,6 +324,7 @@ CreateModelEventResponse = CreateEventResponse
 """``createModelEvent`` answers the same shape as ``createEvent``."""
 
 
+@_response
 @attrs.frozen(kw_only=True)
 class CreateEventBatchResponse:
     """What ``createEventBatch`` answers: the stored ids, in request order, and the session."""
@@ -296,6 +334,7 @@ class CreateEventBatchResponse:
     success: bool
 
 
+@_response
 @attrs.frozen(kw_only=True)
 class CreateModelEventBatchResponse:
     """What ``createModelEventBatch`` answers: the stored ids, in request order."""
@@ -304,6 +343,7 @@ class CreateModelEventBatchResponse:
     success: bool
 
 
+@_response
 @attrs.frozen(kw_only=True)
 class Event:
     """A stored event as ``getEvents`` returns it.
@@ -334,9 +374,16 @@ class Event:
     user_properties: JSONObject | None = None
 
 
+@_response
 @attrs.frozen(kw_only=True)
 class GetEventsResponse:
     """One page of ``getEvents``: the events and how many match in all."""
 
     events: list[Event]
     total_events: int = attrs.field(metadata=wire("totalEvents"))
+
+
+REQUEST_MODELS: Final = tuple(_REQUESTS)
+"""Every model a caller sends, nested ones included."""
+RESPONSE_MODELS: Final = tuple(_RESPONSES)
+"""Every model the server answers with."""

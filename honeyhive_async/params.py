@@ -79,7 +79,7 @@ class CreateEventRequestDict(_CreateEventRequired, total=False):
     user_properties: dict[str, Any] | None
 
 
-class CreateEventRequestBodyDict(TypedDict, total=False):
+class CreateEventRequestBodyDict(TypedDict):
     """The body of ``createEvent``: ``{"event": {...}}``."""
 
     event: CreateEventRequestDict
@@ -159,7 +159,7 @@ class CreateModelEventDict(_CreateModelEventRequired, total=False):
     response_format: dict[str, Any] | None
 
 
-class CreateModelEventRequestBodyDict(TypedDict, total=False):
+class CreateModelEventRequestBodyDict(TypedDict):
     """The body of ``createModelEvent``: ``{"model_event": {...}}``."""
 
     model_event: CreateModelEventDict

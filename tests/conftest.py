@@ -35,7 +35,7 @@ if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).paramet
     aioresponses_core.ClientResponse = _CompatResponse  # type: ignore[misc]
 
 API_KEY = "hh-test-secret-0123456789"
-SERVER = "http://hh.test"
+SERVER = "https://hh.test"
 
 INSTANT_RETRY = RetryConfig(
     backoff=BackoffStrategy(initial_interval=0.0, max_interval=0.0, max_elapsed_time=60.0),

@@ -703,14 +703,14 @@ async def test_an_unwritable_dead_letter_file_is_reported(
 )
 def test_bad_options_are_refused(options: dict[str, Any]) -> None:
     """Invalid options raise ValueError when the batcher is built."""
-    core = HoneyHiveCore(bearer_auth=KEY, server_url="http://hh.test")
+    core = HoneyHiveCore(bearer_auth=KEY, server_url="https://hh.test")
     with pytest.raises(ValueError):  # noqa: PT011 - each option has its own message
         EventBatcher(core, **options)
 
 
 def test_retries_must_be_a_retry_config() -> None:
     """retries= takes a RetryConfig only."""
-    core = HoneyHiveCore(bearer_auth=KEY, server_url="http://hh.test")
+    core = HoneyHiveCore(bearer_auth=KEY, server_url="https://hh.test")
     with pytest.raises(TypeError):
         EventBatcher(core, retries=3)  # type: ignore[arg-type]
 
@@ -730,11 +730,11 @@ def test_works_in_two_event_loops() -> None:
         return batcher.final_report.sent
 
     def fresh() -> tuple[HoneyHiveCore, EventBatcher]:
-        core = HoneyHiveCore(bearer_auth=KEY, server_url="http://hh.test")
+        core = HoneyHiveCore(bearer_auth=KEY, server_url="https://hh.test")
         return core, EventBatcher(core)
 
     with aioresponses() as mocked:
-        mocked.post("http://hh.test/events/batch", callback=_acknowledge, repeat=True)
+        mocked.post("https://hh.test/events/batch", callback=_acknowledge, repeat=True)
         first = asyncio.run(use(*fresh()))
         second = asyncio.run(use(*fresh()))
 
@@ -745,7 +745,7 @@ def test_works_in_two_event_loops() -> None:
 
 def test_a_batcher_refuses_a_second_loop() -> None:
     """A batcher used in one loop raises RuntimeError when used from another."""
-    core = HoneyHiveCore(bearer_auth=KEY, server_url="http://hh.test")
+    core = HoneyHiveCore(bearer_auth=KEY, server_url="https://hh.test")
     batcher = EventBatcher(core)
 
     async def flush() -> DeliveryReport:

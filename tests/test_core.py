@@ -10,7 +10,7 @@ import pytest
 from aioresponses import aioresponses
 from yarl import URL
 
-from honeyhive_async import HoneyHiveCore, RetryConfig, funcs
+from honeyhive_async import HoneyHiveCore, RetryConfig, errors, funcs
 from honeyhive_async._core import API_KEY_ENV, SERVER_URL_ENV
 from tests.conftest import API_KEY, SERVER
 
@@ -18,14 +18,13 @@ CREATED = {"event_id": "e-1", "success": True}
 REQUEST = {"project": "p", "filters": []}
 
 
-def test_key_and_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_key_and_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without arguments the key and server URL are read from the environment."""
     monkeypatch.setenv(API_KEY_ENV, "from-env")
-    monkeypatch.setenv(SERVER_URL_ENV, "http://env.test/prefix")
+    monkeypatch.setenv(SERVER_URL_ENV, "https://env.test/prefix")
     core = HoneyHiveCore()
-    assert "http://env.test/prefix/" == core.server_url
-    assert core.static_headers is not None
-    assert "Bearer from-env" == core.static_headers["Authorization"]
+    assert "https://env.test/prefix/" == core.server_url
+    assert "Bearer from-env" == await core.authorization()
 
 
 def test_default_server_is_production(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -67,7 +66,7 @@ def test_repr_shows_configuration_but_not_the_key() -> None:
     """The repr is useful for debugging and never contains the key."""
     core = HoneyHiveCore(bearer_auth=API_KEY, server_url=SERVER, timeout=5)
     text = repr(core)
-    assert "http://hh.test/" in text
+    assert "https://hh.test/" in text
     assert "timeout=5.0" in text
     assert API_KEY not in text
 
@@ -123,14 +122,17 @@ def test_cores_work_in_successive_event_loops(mocked: aioresponses) -> None:
 
 
 async def test_bearer_callable_must_return_a_string(mocked: aioresponses) -> None:
-    """A key provider returning something else is a programming error, raised."""
+    """A key provider returning something else is an ``Err`` naming ``bearer_auth``; none sent."""
 
     async def provider() -> str:
         return None  # type: ignore[return-value]
 
     async with HoneyHiveCore(bearer_auth=provider, server_url=SERVER) as core:
-        with pytest.raises(TypeError, match="bearer_auth"):
-            await funcs.events_get_events(core, REQUEST, retries=RetryConfig(strategy="none"))
+        res = await funcs.events_get_events(core, REQUEST, retries=RetryConfig(strategy="none"))
+
+    assert isinstance(res.error, errors.RequestValidationError)
+    assert ["bearer_auth"] == [path for path, _ in res.error.issues]
+    assert {} == dict(mocked.requests)
 
 
 ENV_NAMES = [
@@ -155,11 +157,11 @@ ENV_NAMES = [
         (
             {
                 "HH_API_KEY": "k2",
-                "HH_API_URL": "http://hh.env",
+                "HH_API_URL": "https://hh.env",
                 "HH_PROJECT": "p2",
                 "HH_SOURCE": "s2",
             },
-            ("Bearer k2", "http://hh.env/", "p2", "s2"),
+            ("Bearer k2", "https://hh.env/", "p2", "s2"),
         ),
         (
             {
@@ -182,9 +184,9 @@ def test_settings_from_the_environment_with_hh_fallbacks(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     core = HoneyHiveCore()
-    assert core.static_headers is not None
+    assert core._static_headers is not None
     actual = (
-        core.static_headers["Authorization"],
+        core._static_headers["Authorization"],
         core.server_url,
         core.defaults.project,
         core.defaults.source,

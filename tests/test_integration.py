@@ -9,6 +9,8 @@ import aiohttp
 import pytest
 
 from honeyhive_async import HoneyHive, HoneyHiveCore, RetryConfig, errors, funcs, models
+from honeyhive_async._pipeline import Encoded, execute
+from honeyhive_async.funcs.events_get_events import OPERATION as GET_EVENTS
 from honeyhive_async.server import LocalServer
 from tests.conftest import INSTANT_RETRY, SleepRecorder
 
@@ -262,10 +264,18 @@ async def test_unknown_event_update_is_404(live: HoneyHiveCore) -> None:
 
 
 async def test_server_side_validation_is_400(live: HoneyHiveCore) -> None:
-    """What only the server checks (a too-large limit) comes back as a 400."""
-    res = await funcs.events_get_events(live, {"project": PROJECT, "filters": [], "limit": 7501})
+    """What the server checks comes back as a 400 when the client's own check is bypassed."""
+    body = Encoded(b'{"project": "p", "filters": [], "limit": 7501}')
+    res = await execute(live, GET_EVENTS, body)
     assert isinstance(res.error, errors.APIError)
     assert 400 == res.error.status_code
+
+
+async def test_what_the_server_would_refuse_is_not_sent(live: HoneyHiveCore) -> None:
+    """The same too-large limit through the operation is refused before sending."""
+    res = await funcs.events_get_events(live, {"project": PROJECT, "filters": [], "limit": 7501})
+    assert isinstance(res.error, errors.RequestValidationError)
+    assert [("limit", "must be from 1 to 7500, got 7501")] == list(res.error.issues)
 
 
 async def test_oversized_body_is_413(live: HoneyHiveCore) -> None:

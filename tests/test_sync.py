@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -255,6 +256,10 @@ def test_add_waits_only_for_the_batchers_backpressure(server: BackgroundServer) 
     with gated(server, gate) as hh, hh.events.batcher(**options) as batcher:
         for _ in range(3):  # two queued, one handed over: none waits for the network
             batcher.add(EVENT)
+        # The loop takes the third one over when it gets to it: from then on the queue is full.
+        until = time.monotonic() + 10
+        while not batcher._full and time.monotonic() < until:
+            time.sleep(0.001)
 
         def fourth() -> None:
             batcher.add(EVENT)

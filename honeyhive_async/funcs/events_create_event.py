@@ -36,17 +36,24 @@ async def events_create_event(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[models.CreateEventResponse]:
     """Create one event (a model call, a tool call, a chain step or a session).
 
     *request* is a :class:`~honeyhive_async.models.CreateEventRequestBody` or
-    a dict of the same shape, e.g. ``{"event": {"event_name": ..., ...}}``;
-    ``project`` and ``source`` default to the core's. ``retries``,
-    ``timeout`` (seconds per attempt) and ``server_url`` override the core's
-    defaults for this call.
+    a dict of the same shape, e.g. ``{"event": {"event_name": ..., ...}}``; ``project``
+    and ``source`` default to the core's. ``retries``, ``timeout`` (seconds per
+    attempt), ``server_url`` and ``max_response_bytes`` (the most bytes of the answer to
+    read) override the core's defaults for this call.
 
     Returns ``Ok(CreateEventResponse)``, which holds the event's ``event_id``.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )

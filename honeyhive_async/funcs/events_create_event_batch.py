@@ -26,6 +26,7 @@ OPERATION: Operation[models.CreateEventBatchRequestBody, models.CreateEventBatch
         response_type=models.CreateEventBatchResponse,
         retry=IDEMPOTENT,
         event_ids_in="events",
+        items_in="events",
         partial_failure=True,
     )
 )
@@ -39,16 +40,23 @@ async def events_create_event_batch(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[models.CreateEventBatchResponse]:
     """Create a batch of events, optionally all in one session.
 
     *request* is a :class:`~honeyhive_async.models.CreateEventBatchRequestBody`
-    or a dict such as ``{"events": [...], "is_single_session": True}``.
-    ``retries``, ``timeout`` (seconds per attempt) and ``server_url``
-    override the core's defaults.
+    or a dict such as ``{"events": [...], "is_single_session": True}``. ``retries``,
+    ``timeout`` (seconds per attempt), ``server_url`` and ``max_response_bytes`` (the
+    most bytes of the answer to read) override the core's defaults.
 
     Returns ``Ok(CreateEventBatchResponse)``, which holds the events' ids in order.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )

@@ -37,16 +37,23 @@ async def events_create_model_event(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[models.CreateModelEventResponse]:
     """Create one model event: an LLM call with its messages, response and usage.
 
     *request* is a :class:`~honeyhive_async.models.CreateModelEventRequestBody`
-    or a dict such as ``{"model_event": {"model": ..., "provider": ...}}``.
-    ``retries``, ``timeout`` (seconds per attempt) and ``server_url``
-    override the core's defaults.
+    or a dict such as ``{"model_event": {"model": ..., "provider": ...}}``. ``retries``,
+    ``timeout`` (seconds per attempt), ``server_url`` and ``max_response_bytes`` (the
+    most bytes of the answer to read) override the core's defaults.
 
     Returns ``Ok(CreateEventResponse)``, which holds the new ``event_id``.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )

@@ -26,6 +26,7 @@ OPERATION: Operation[
     request_type=models.CreateModelEventBatchRequestBody,
     response_type=models.CreateModelEventBatchResponse,
     retry=UNSENT_ONLY,
+    items_in="model_events",
     partial_failure=True,
 )
 
@@ -38,16 +39,24 @@ async def events_create_model_event_batch(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[models.CreateModelEventBatchResponse]:
     """Create a batch of model events, optionally all in one session.
 
     *request* is a
     :class:`~honeyhive_async.models.CreateModelEventBatchRequestBody` or a
-    dict such as ``{"model_events": [...]}``. ``retries``, ``timeout``
-    (seconds per attempt) and ``server_url`` override the core's defaults.
+    dict such as ``{"model_events": [...]}``. ``retries``, ``timeout`` (seconds per
+    attempt), ``server_url`` and ``max_response_bytes`` (the most bytes of the answer to
+    read) override the core's defaults.
 
     Returns ``Ok(CreateModelEventBatchResponse)``, which holds their ids.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 import attrs
 
-from .. import _converter, models
+from .. import _converter, _rules, models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
 from .._normalize import prepare_request
@@ -28,7 +28,7 @@ from .events_get_events import OPERATION, events_get_events
 
 __all__ = ["MAX_PAGE_SIZE", "events_get_all_events", "events_iter_events"]
 
-MAX_PAGE_SIZE = 7500
+MAX_PAGE_SIZE = _rules.MAX_LIMIT
 """The largest ``limit`` the service accepts per page."""
 
 
@@ -41,6 +41,7 @@ async def events_iter_events(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> AsyncIterator[models.Event]:
     """Yield every event matching *request*, ``page_size`` (at most 7500) per request.
 
@@ -52,7 +53,13 @@ async def events_iter_events(
     yielded). The options apply to each page's request.
     """
     pages = _iter_pages(
-        core, request, page_size=page_size, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        request,
+        page_size=page_size,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )
     async for events in pages:
         for event in events:
@@ -68,6 +75,7 @@ async def _iter_pages(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> AsyncIterator[list[models.Event]]:
     """The events of :func:`events_iter_events`, a page's list at a time (never an empty one)."""
     body, wanted = _first_page(core, request, page_size)
@@ -76,7 +84,12 @@ async def _iter_pages(
     seen = (page_number - 1) * size
     while wanted is None or wanted > 0:
         result = await events_get_events(
-            core, body, retries=retries, timeout=timeout, server_url=server_url
+            core,
+            body,
+            retries=retries,
+            timeout=timeout,
+            server_url=server_url,
+            max_response_bytes=max_response_bytes,
         )
         if not result.ok:
             raise result.error
@@ -102,6 +115,7 @@ async def events_get_all_events(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[list[models.Event]]:
     """Every event matching *request*, all pages: at most its ``limit``, if it has one.
 
@@ -112,7 +126,13 @@ async def events_get_all_events(
     Returns ``Ok(list[Event])``.
     """
     pages = _iter_pages(
-        core, request, page_size=page_size, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        request,
+        page_size=page_size,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )
     try:
         return Ok([event async for events in pages for event in events])

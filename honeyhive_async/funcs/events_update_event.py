@@ -35,15 +35,23 @@ async def events_update_event(
     retries: RetryConfig | None = None,
     timeout: float | None = None,
     server_url: str | None = None,
+    max_response_bytes: int | None = None,
 ) -> Result[None]:
     """Update the event ``request["event_id"]``: merge fields into it, or replace its duration.
 
     *request* is a :class:`~honeyhive_async.models.UpdateEventRequestBody` or
-    a dict of the same shape. ``retries``, ``timeout`` (seconds per attempt)
-    and ``server_url`` override the core's defaults.
+    a dict of the same shape. ``retries``, ``timeout`` (seconds per attempt),
+    ``server_url`` and ``max_response_bytes`` (the most bytes of the answer to read)
+    override the core's defaults.
 
     Returns ``Ok(None)`` once the server accepted it.
     """
     return await execute(
-        core, OPERATION, request, retries=retries, timeout=timeout, server_url=server_url
+        core,
+        OPERATION,
+        request,
+        retries=retries,
+        timeout=timeout,
+        server_url=server_url,
+        max_response_bytes=max_response_bytes,
     )

@@ -22,7 +22,7 @@ from ._faults import FaultConfig, FaultInjector, fault_middleware
 from ._openapi import SCHEMAS, openapi_document
 from ._query import compile_query
 from ._store import EventStore
-from ._validate import Invalid, check, read_json, without_items
+from ._validate import Invalid, check, read_json, without_items, write_json
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "FAULTS_KEY", "STORE_KEY", "create_app"]
 
@@ -176,7 +176,7 @@ async def get_events(request: web.Request) -> web.Response:
     """getEvents: one page of a project's matching events and the count of all matches."""
     body = await _body(request, SCHEMAS["GetEventsRequestBody"])
     events, total = await _store(request).query(compile_query(body))
-    return web.json_response({"events": events, "totalEvents": total})
+    return web.json_response({"events": events, "totalEvents": total}, dumps=write_json)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from .._rules import batch_session_id, session_issues
 from ._fields import stored_defaults
 from ._validate import Invalid, PathSegment, check
 
@@ -75,25 +76,10 @@ def check_session_event(
     single-session batches) must agree where given, and it has no parent.
     Other event types pass unchecked. ``path`` locates ``raw`` in the request.
     """
-    if raw["event_type"] != "session":
-        return
-    if raw.get("parent_id") is not None:
-        raise Invalid((*path, "parent_id"), "must be absent: a session event has no parent")
-    given = [
-        (name, value)
-        for name, value in (
-            ("event_id", raw.get("event_id")),
-            ("session_id", raw.get("session_id")),
-            ("the batch's session_id", session_id),
-        )
-        if value is not None
-    ]
-    if len({value for _, value in given}) > 1:
-        got = ", ".join(f"{name} {value!r}" for name, value in given)
-        raise Invalid(
-            (*path, "session_id"),
-            f"must equal event_id in a session event, which is its own session (got {got})",
-        )
+    issues = session_issues(raw, batch_session_id=session_id)
+    if issues:
+        where, message = issues[0]
+        raise Invalid((*path, *where), message)
 
 
 def build_event(raw: Mapping[str, Any], *, now: int, session_id: str | None = None) -> Event:
@@ -212,13 +198,14 @@ def plan_batch(
 ) -> BatchPlan:
     """Check each item of a batch on its own and build the events to store.
 
-    With ``is_single_session`` every event joins one session (the given
-    ``session_properties.session_id`` or a new one); otherwise each keeps
-    its own and the answer's ``session_id`` is the first event's.
+    With ``is_single_session`` every event joins one session: the given
+    ``session_properties.session_id``, else the batch's session event, else
+    a new one; otherwise each keeps its own and the answer's ``session_id``
+    is the first event's.
     """
     props = body.get("session_properties") or {}
     single = body.get("is_single_session") is True
-    shared = (props.get("session_id") or new_id()) if single else None
+    shared = (batch_session_id(body) or new_id()) if single else None
     events: list[Event] = []
     errors: list[str] = []
     for index, item in enumerate(body.get(items_key) or []):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .._rules import DECIMAL, NEGATIONS, OPERATORS_BY_TYPE, SEGMENT, SPACES
 from ..models import FILTER_OPERATORS
 from ._fields import EVENT_FIELDS
 
@@ -34,11 +35,6 @@ __all__ = [
 MAX_FIELD_CHARS = 256
 MAX_SEGMENTS = 16
 
-_NAME_CHAR = "[A-Za-z0-9_\\-]|[^\\x00-\\x7f]"
-SEGMENT = f"(?:{_NAME_CHAR})+(?: (?:{_NAME_CHAR})+)*"
-"""One key of a field path: ASCII letters, digits, ``_``, ``-`` or any
-non-ASCII character, with single inner spaces (``Answer Faithfulness``)."""
-
 
 def _field_path() -> str:
     scalars = "|".join(f.name for f in EVENT_FIELDS if f.kind != "json")
@@ -50,9 +46,6 @@ FIELD_PATH = _field_path()
 """A whole field path: a top-level Event field, then keys only below a JSON field."""
 
 INTEGER = "-?[0-9]{1,18}"
-DECIMAL = "-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
-SPACES = " \t\n\r\f\v"
-"""What the date-time parser strips around its text (ASCII whitespace only)."""
 
 _YEAR = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"
 _LEAP_YEAR = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
@@ -76,16 +69,6 @@ ISO_DATETIME = (
 _SPACE_CLASS = "[ \\t\\n\\r\\f\\v]*"
 DATETIME = f"^{_SPACE_CLASS}(?:{DECIMAL}|{_DATE}(?:{_TIME})?{_OFFSET}?){_SPACE_CLASS}$"
 """Exactly the date-times the server reads: epoch milliseconds or a real ISO-8601 date-time."""
-
-NEGATIONS: Mapping[str, str] = {"is not": "is", "not contains": "contains", "not exists": "exists"}
-OPERATORS_BY_TYPE: Mapping[str, frozenset[str]] = {
-    "string": frozenset({"is", "contains", "greater than", "less than"}),
-    "id": frozenset({"is", "contains"}),
-    "number": frozenset({"is", "greater than", "less than"}),
-    "boolean": frozenset({"is"}),
-    "datetime": frozenset({"is", "greater than", "less than", "after", "before"}),
-}
-"""The comparisons each filter type allows; negations follow their positive form."""
 
 VALUE_PATTERNS: Mapping[str, str | None] = {
     "string": None,

@@ -1,9 +1,12 @@
-"""Request checking against the OpenAPI component schemas, with readable paths.
+"""Request checking against the OpenAPI component schemas and the shared rules.
 
 Only the small part of JSON Schema that the server's own schemas use is
 understood: ``type``, ``required``, ``properties``, ``items``, ``enum``,
-``minimum``, ``maximum``, ``minLength`` and local ``$ref``. Problems are
-reported as :class:`Invalid` naming the field (``events[3].event_type``).
+``minimum``, ``maximum``, ``minLength`` and local ``$ref``. On top of a
+schema, the value rules the client checks too (:mod:`honeyhive_async._rules`:
+number ranges, non-empty ids, query rules) apply to the component of the
+same name, so what the server refuses is what the client refuses. Problems
+are reported as :class:`Invalid` naming the field (``events[3].event_type``).
 An optional field sent as ``null`` counts as absent.
 """
 
@@ -11,17 +14,25 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
+from .. import _json_checks, _rules
+from .._json_checks import depth_within, is_text
+from .._rules import MAX_DEPTH
 from ._openapi import SCHEMAS
 
-__all__ = ["MAX_DEPTH", "Invalid", "check", "format_path", "read_json", "without_items"]
+__all__ = [
+    "MAX_DEPTH",
+    "Invalid",
+    "check",
+    "format_path",
+    "read_json",
+    "without_items",
+    "write_json",
+]
 
-MAX_DEPTH = 100
-"""Deepest JSON nesting accepted; SQLite's JSON functions refuse depths past 1000."""
-
-_INT64 = 2**63 - 1
 PathSegment = str | int
 
 
@@ -51,45 +62,36 @@ class Invalid(Exception):
 
 def format_path(path: Sequence[PathSegment], *, root: str = "body") -> str:
     """Render a path as ``events[3].config.model``; the empty path is ``root``."""
-    out = ""
-    for segment in path:
-        if isinstance(segment, int):
-            out += f"[{segment}]"
-        else:
-            out += f".{segment}" if out else segment
-    return out or root
+    return _rules.format_path(tuple(path), root=root)
 
 
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _depth_within(data: Any, limit: int) -> bool:
-    # Level by level, so that no per-node bookkeeping is needed.
-    level = [data]
-    for _ in range(limit):
-        deeper = [
-            child
-            for node in level
-            for child in (node.values() if type(node) is dict else node)
-            if type(child) is dict or type(child) is list
-        ]
-        if not deeper:
-            return True
-        level = deeper
-    return False
+# A JSON escape of a UTF-16 surrogate: the only way a request can carry a lone one.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def read_json(raw: bytes) -> dict[str, Any]:
     """Parse a request body that must be a JSON object.
 
-    Rejects ``NaN``/``Infinity``, invalid UTF-8 and nesting deeper than
-    :data:`MAX_DEPTH`, none of which could be stored and queried safely.
+    Rejects ``NaN``/``Infinity``, numbers too large to be finite, invalid
+    UTF-8, lone surrogates and nesting deeper than :data:`MAX_DEPTH`, none
+    of which could be stored and queried safely (or sent back as JSON).
     """
     if not raw.strip():
         raise Invalid((), "is empty; expected a JSON object", code="invalid_json")
+    overflowed = False
+
+    def parse_float(text: str) -> float:
+        nonlocal overflowed
+        value = float(text)
+        overflowed = overflowed or math.isinf(value)
+        return value
+
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_constant=_reject_constant, parse_float=parse_float)
     except RecursionError:
         raise Invalid(
             (), f"is nested deeper than {MAX_DEPTH} levels", code="invalid_json"
@@ -98,15 +100,46 @@ def read_json(raw: bytes) -> dict[str, Any]:
         raise Invalid((), f"is not valid JSON ({exc})", code="invalid_json") from None
     if not isinstance(data, dict):
         raise Invalid((), "must be a JSON object", code="invalid_json")
-    if not _depth_within(data, MAX_DEPTH):
+    if not depth_within(data, MAX_DEPTH):
         raise Invalid((), f"is nested deeper than {MAX_DEPTH} levels", code="invalid_json")
+    for found, seen in (
+        (_json_checks.finite_issue, overflowed),
+        (_json_checks.unicode_issue, _SURROGATE_ESCAPE.search(raw) is not None),
+    ):
+        issue = found(data) if seen else None
+        if issue is not None:
+            raise Invalid(*issue)
     return data
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
+def write_json(value: Any) -> str:
+    """*value* as standard JSON: a number that is not finite (never stored) is written as null.
+
+    Requests cannot put one into the database, so this is a last line of
+    defence (a file written by an older version, say), never taken otherwise.
+    """
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), allow_nan=False)
 
 
 def _is_number(value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return -_INT64 <= value <= _INT64 if isinstance(value, int) else math.isfinite(value)
+    if isinstance(value, int):
+        return -_rules.MAX_INTEGER <= value <= _rules.MAX_INTEGER
+    return math.isfinite(value)
 
 
 def _is_integer(value: Any) -> bool:
@@ -116,15 +149,8 @@ def _is_integer(value: Any) -> bool:
 
 
 def _is_text(value: Any) -> bool:
-    if not isinstance(value, str):
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")  # lone surrogates, which JSON allows, cannot be stored
-    except UnicodeEncodeError:
-        return False
-    return True
+    # Lone surrogates, which JSON escapes allow, cannot be stored.
+    return isinstance(value, str) and is_text(value)
 
 
 _TYPES: Mapping[str, tuple[Any, str]] = {
@@ -157,6 +183,23 @@ def _check_bounds(value: Any, schema: Mapping[str, Any], path: tuple[PathSegment
 Checker = Callable[[Any], None]
 
 
+def _rule_checker(schema: Mapping[str, Any]) -> Callable[[dict[str, Any]], None] | None:
+    """The shared value rules of the component *schema* is, if it is one that has any."""
+    name = next((n for n, s in SCHEMAS.items() if s is schema), None)
+    if name is None or (name not in _rules.FIELD_RULES and name not in _rules.MODEL_RULES):
+        return None
+    whole = _rules.MODEL_RULES.get(name)
+
+    def check_rules(value: dict[str, Any]) -> None:
+        issues = _rules.field_issues(name, value)
+        if not issues and whole is not None:
+            issues = whole[1](value)
+        if issues:
+            raise Invalid(*issues[0])
+
+    return check_rules
+
+
 def _compile(schema: Mapping[str, Any]) -> Checker:
     """Turn a schema into a function that raises :class:`Invalid` with a relative path.
 
@@ -164,6 +207,7 @@ def _compile(schema: Mapping[str, Any]) -> Checker:
     valid body allocates nothing.
     """
     schema = _resolve(schema)
+    rules = _rule_checker(schema)
     kind = schema.get("type")
     accepts, message = _TYPES[kind] if isinstance(kind, str) else (None, "")
     has_bounds = any(key in schema for key in ("enum", "minimum", "maximum", "minLength"))
@@ -183,6 +227,8 @@ def _compile(schema: Mapping[str, Any]) -> Checker:
             for name, check_property in properties:
                 if value.get(name) is not None:
                     _within(name, check_property, value[name])
+            if rules is not None:
+                rules(value)
         elif items is not None and type(value) is list:
             for index, item in enumerate(value):
                 _within(index, items, item)

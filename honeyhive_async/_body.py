@@ -1,0 +1,150 @@
+"""Request bodies as JSON bytes, refusing what JSON or the server cannot take.
+
+The wire dict of a request was checked field by field by the converter;
+what is left is what only the whole body shows: values JSON cannot carry
+(``NaN``, a set, a cycle), text that is not valid Unicode (a lone
+surrogate cannot be written as UTF-8), integers too long to write, and
+nesting deeper than the server stores (:data:`._rules.MAX_DEPTH`). Each is
+a ``RequestValidationError`` naming the field; nothing is sent.
+
+All of it is found without walking a valid body in Python: JSON's C
+encoder meets every unencodable value on its way, and the depth is bounded
+from the brackets of the text it wrote (:func:`_surely_shallow`). Only a
+body that fails those cheap checks is walked, to say where.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from . import _json_checks, _rules
+from ._json import make_json_encoder
+from .errors import RequestValidationError
+
+__all__ = ["encode_json", "to_json"]
+
+encode_json = make_json_encoder()
+
+_ITEM_START = b'{"project":'
+"""How every event of a batch body begins: ``project`` is the first field of both event models."""
+_OPENERS = bytes(range(256)).replace(b"[", b"{")
+_NOT_OPENERS = bytes(b for b in range(256) if b not in b"{[\0")
+_FEW_ITEMS = 10
+"""A batch this small is judged by all its brackets at once first."""
+
+
+def to_json(
+    wire: Any, operation_id: str, *, depth: int = _rules.MAX_DEPTH, items: int | None = None
+) -> bytes:
+    """The UTF-8 JSON of *wire*, or a ``RequestValidationError`` naming what cannot be sent.
+
+    *depth* is how many levels *wire* may nest: the whole of
+    :data:`._rules.MAX_DEPTH` for a body, less for a part of one. *items* is
+    the number of events in a batch body (``None`` for other bodies), which
+    lets the depth be bounded event by event.
+    """
+    try:
+        text = encode_json(wire)
+        data = text.encode()
+    except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, a surrogate...
+        raise RequestValidationError(_issues(wire, exc, depth), operation_id=operation_id) from None
+    # Fewer brackets than levels: the common case, settled by counting.
+    if (items is None or items <= _FEW_ITEMS) and text.count("{") + text.count("[") <= depth:
+        return data
+    if not _surely_shallow(data, depth, items):
+        where = _json_checks.too_deep(wire, depth)
+        if where is not None:
+            raise RequestValidationError([_depth_issue(where)], operation_id=operation_id)
+    return data
+
+
+def _surely_shallow(data: bytes, depth: int, items: int | None) -> bool:
+    """Whether a batch body (JSON *data*) surely nests at most *depth* levels, by its brackets.
+
+    A value nests no deeper than it has opening brackets, strings included,
+    which C-speed passes over the text count; walking the objects instead
+    would cost a Python step per value on every call. A batch has more
+    brackets than levels, so it is cut where each event begins and each
+    event's brackets are counted (the body, its list and the event make
+    three levels). ``False`` only means "walk to find out".
+    """
+    if items is None:
+        return False
+    events = data.split(_ITEM_START)
+    if len(events) != items + 1:  # "project" is also a key inside some free-form object
+        return False
+    # One byte per opening bracket, a NUL between events: C-speed passes, no Python loop.
+    openers = b"\0".join(events).translate(_OPENERS, _NOT_OPENERS).split(b"\0")
+    deepest: int = max(map(len, openers))
+    return deepest + 3 <= depth
+
+
+def _depth_issue(where: _rules.Path) -> tuple[str, str]:
+    message = f"nests deeper than the {_rules.MAX_DEPTH} levels a request body may have"
+    return _rules.format_path(where), message
+
+
+def _issues(wire: Any, exc: BaseException, depth: int) -> list[tuple[str, str]]:
+    try:
+        issues = list(_unencodable(wire, ""))
+    except RecursionError:  # nested deeper than Python recurses
+        issues = []
+    if not issues:
+        where = _json_checks.too_deep(wire, depth)
+        issues = [_depth_issue(where)] if where is not None else [("", f"not JSON: {exc}")]
+    return issues
+
+
+def _key_problem(key: object) -> str | None:
+    if not isinstance(key, (str, int, float, bool, type(None))):
+        return f"object keys must be strings, got {type(key).__name__}"
+    if isinstance(key, str) and not _json_checks.is_text(key):
+        return f"has a key that is not valid Unicode text: {key!r}"
+    if isinstance(key, float) and not math.isfinite(key):
+        return f"has the key {key}, which is not a JSON number"
+    return None
+
+
+def _scalar_problem(value: Any) -> str | None:
+    if isinstance(value, str):
+        return (
+            None if _json_checks.is_text(value) else "must be valid Unicode text (a lone surrogate)"
+        )
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{value} is not a JSON number"
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            int.__repr__(value)
+        except ValueError:  # longer than Python writes integers (4300 digits by default)
+            return "is an integer too long to write as JSON"
+        return None
+    if value is None or isinstance(value, bool):
+        return None
+    return f"{type(value).__name__} is not JSON serialisable"
+
+
+def _unencodable(
+    value: Any, path: str, outer: frozenset[int] = frozenset()
+) -> Iterator[tuple[str, str]]:
+    """Where *value* holds something JSON cannot carry, and what it is."""
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in outer:
+            yield path, "contains itself"
+            return
+        outer = outer | {id(value)}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = _key_problem(key)
+            if problem is not None:
+                yield path, problem
+            else:
+                yield from _unencodable(item, f"{path}.{key}" if path else str(key), outer)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _unencodable(item, f"{path}[{index}]", outer)
+    else:
+        problem = _scalar_problem(value)
+        if problem is not None:
+            yield path, problem
