@@ -93,14 +93,14 @@ def settle_session_starts(
     drops are updated here; the new rows are to be inserted with the key
     returned.
     """
-    rows = conn.execute(
-        "SELECT key, (SELECT session_start FROM events WHERE session_id = key LIMIT 1) "
-        "FROM json_each(?)",
-        (json.dumps(starts),),
-    ).fetchall()
     keys: dict[str, float] = {}
-    for session_id, stored in rows:
-        start = starts[session_id]
+    # One indexed look-up per session, with the id bound as it is: ids may hold any
+    # character (a NUL does not survive a trip through json_each's keys).
+    for session_id, start in starts.items():
+        found = conn.execute(
+            "SELECT session_start FROM events WHERE session_id = ? LIMIT 1", (session_id,)
+        ).fetchone()
+        stored = None if found is None else found[0]
         if stored is not None and stored <= start:
             keys[session_id] = stored
             continue

@@ -343,3 +343,10 @@ async def test_any_tree_in_any_order_has_every_child_and_its_session_first(
     assert {s: s for s in sessions} == {s: first_in_session[s] for s in sessions}
     expected = [e["event_id"] for e in sorted(events, key=tree_order(events))]
     assert expected == [e["event_id"] for e in returned]
+
+
+async def test_ids_with_any_character_are_grouped_without_a_500(api: Api) -> None:
+    """A session id holding a NUL is stored and read back like any other."""
+    status, _ = await api.post("/events/batch", {"events": [session_event("s\x00")]})
+    _, body = await api.export()
+    assert (200, ["s\x00"]) == (status, [e["event_id"] for e in body["events"]])
