@@ -71,6 +71,8 @@ def filter_type(operator: object, value: str) -> models.FilterType | None:
     ``contains``/``not contains``, else :func:`infer_filter_type`. The
     command line's ``--filter`` uses it too.
     """
+    if not isinstance(operator, str):  # not an operator: validation names it later
+        return infer_filter_type(value)
     if operator in _NO_VALUE:
         return None
     if operator in _TEXT_OPERATORS:

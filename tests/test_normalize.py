@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from honeyhive_async import _converter, errors, models
@@ -289,6 +289,12 @@ REQUESTS = st.one_of(
 
 
 @given(REQUESTS)
+@example(
+    (
+        models.GetEventsRequestBody,
+        {"project": "p", "filters": [{"field": "x", "operator": [], "value": "1"}]},
+    )
+)
 def test_any_request_is_prepared_or_refused_with_paths(case: tuple[type[Any], Any]) -> None:
     """Whatever is passed, the step returns or raises RequestValidationError naming fields."""
     cls, request = case
