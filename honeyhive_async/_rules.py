@@ -38,6 +38,7 @@ __all__ = [
     "DECIMAL",
     "EVENT_FIELD_KINDS",
     "FIELD_RULES",
+    "ISO_DATETIME",
     "Issue",
     "MAX_DEPTH",
     "MAX_DURATION_MS",
@@ -312,6 +313,12 @@ SEGMENT = f"(?:{_NAME_CHAR})+(?: (?:{_NAME_CHAR})+)*"
 non-ASCII character, with single inner spaces (``Answer Faithfulness``)."""
 DECIMAL = "-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 """A number as a filter value or a date-time in epoch milliseconds."""
+ISO_DATETIME = (
+    "([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    "(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?)?"
+    "([Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?"
+)
+"""The shape of an ISO-8601 date-time, with its parts as groups (checked further when parsed)."""
 SPACES = " \t\n\r\f\v"
 """What is stripped around a date-time (ASCII whitespace only)."""
 
@@ -322,11 +329,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return {
         "segment": re.compile(SEGMENT),
         "decimal": re.compile(DECIMAL),
-        "iso": re.compile(
-            r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
-            r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?)?"
-            r"([Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?"
-        ),
+        "iso": re.compile(ISO_DATETIME),
     }
 
 

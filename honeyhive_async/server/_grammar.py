@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._rules import DECIMAL, NEGATIONS, OPERATORS_BY_TYPE, SEGMENT, SPACES
+from .._rules import DECIMAL, ISO_DATETIME, NEGATIONS, OPERATORS_BY_TYPE, SEGMENT, SPACES
 from ..models import FILTER_OPERATORS
 from ._fields import EVENT_FIELDS
 
@@ -58,13 +58,6 @@ _DATE = f"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
 _TIME = "[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]{1,9})?)?"
 # A UTC offset must stay under 24 hours: 22:99 is 23:39, 23:60 is a whole day.
 _OFFSET = "(?:[Zz]|[+-](?:(?:[01][0-9]|2[0-2])(?::?[0-9]{2})?|23(?::?[0-5][0-9])?))"
-
-ISO_DATETIME = (
-    "([0-9]{4})-([0-9]{2})-([0-9]{2})"
-    "(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?)?"
-    "([Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?"
-)
-"""The shape of an ISO-8601 date-time, with its parts as groups (checked further when parsed)."""
 
 _SPACE_CLASS = "[ \\t\\n\\r\\f\\v]*"
 DATETIME = f"^{_SPACE_CLASS}(?:{DECIMAL}|{_DATE}(?:{_TIME})?{_OFFSET}?){_SPACE_CLASS}$"

@@ -14,22 +14,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import attrs
 
+from .._rules import parse_datetime_ms
 from ._fields import EVENT_FIELDS, FIELD_KINDS
 from ._grammar import (
     DECIMAL,
     INTEGER,
-    ISO_DATETIME,
     MAX_FIELD_CHARS,
     MAX_SEGMENTS,
     NEGATIONS,
     OPERATORS_BY_TYPE,
     SEGMENT,
-    SPACES,
     VALUE_PATTERNS,
 )
 from ._validate import Invalid, PathSegment
@@ -49,8 +47,6 @@ _INDEX = re.compile(r"0|[1-9][0-9]{0,8}")
 _INTEGER = re.compile(INTEGER)
 _DECIMAL = re.compile(DECIMAL)
 _BOOLEAN = re.compile(VALUE_PATTERNS["boolean"] or "")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_ISO_DATETIME = re.compile(ISO_DATETIME)
 
 
 @attrs.frozen
@@ -102,39 +98,6 @@ def parse_field(text: str, where: Sequence[PathSegment]) -> FieldPath:
     if rest and FIELD_KINDS[head] != "json":
         raise Invalid(where, f"{head!r} has no nested fields")
     return FieldPath(head, tuple(int(p) if _INDEX.fullmatch(p) else p for p in rest))
-
-
-def _utc_offset(text: str | None) -> timezone:
-    if text is None or text in ("Z", "z"):
-        return timezone.utc
-    digits = text[1:].replace(":", "")
-    offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
-    return timezone(-offset if text[0] == "-" else offset)
-
-
-def parse_datetime_ms(text: str) -> float | None:
-    """Epoch milliseconds from an ISO-8601 date-time (UTC unless it says) or a number.
-
-    Surrounding ASCII whitespace is ignored. Parsed here rather than by
-    ``datetime.fromisoformat``, whose Python 3.10 version refuses ``Z``
-    and fractions of other than 3 or 6 digits. :data:`._grammar.DATETIME`
-    describes exactly the texts this accepts.
-    """
-    text = text.strip(SPACES)
-    if _DECIMAL.fullmatch(text):
-        return float(text)
-    match = _ISO_DATETIME.fullmatch(text)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second = (int(match[i] or 0) for i in range(1, 7))
-    micros = int((match[7] or "").ljust(6, "0")[:6])
-    try:
-        moment = datetime(
-            year, month, day, hour, minute, second, micros, tzinfo=_utc_offset(match[8])
-        )
-    except ValueError:
-        return None
-    return (moment - _EPOCH) // timedelta(microseconds=1) / 1000
 
 
 def _iso_ms(expr: str) -> str:
