@@ -1,4 +1,4 @@
-"""``async with`` for objects that close with ``await obj.aclose()``."""
+"""``with`` and ``async with`` for objects that close with ``close()`` / ``await aclose()``."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import abc
 from types import TracebackType
 from typing import TypeVar
 
-__all__ = ["AsyncClosing"]
+__all__ = ["AsyncClosing", "Closing"]
 
 S = TypeVar("S", bound="AsyncClosing")
+C = TypeVar("C", bound="Closing")
 
 
 class AsyncClosing(abc.ABC):
@@ -30,3 +31,24 @@ class AsyncClosing(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class Closing(abc.ABC):
+    """Base: ``with obj:`` returns *obj* and ends with ``obj.close()`` (the blocking clients)."""
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    def close(self) -> object:
+        """Release what the object holds (what it returns is the subclass's business)."""
+
+    def __enter__(self: C) -> C:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

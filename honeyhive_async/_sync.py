@@ -17,11 +17,11 @@ import asyncio
 import sys
 import weakref
 from collections.abc import Awaitable, Callable, Iterator
-from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from . import funcs, models
 from ._blocking import close_at_exit, refuse_running_loop, run_blocking
+from ._closing import Closing
 from ._config import RetryConfig
 from ._core import BearerAuth, HoneyHiveCore
 from ._loop_thread import shared_loop
@@ -151,7 +151,7 @@ def _close_pages(pages: Any) -> None:
         loop.call_soon(lambda: asyncio.ensure_future(close()))
 
 
-class HoneyHiveSync:
+class HoneyHiveSync(Closing):
     """The blocking HoneyHive client: ``hh.events.create_event(request)`` and friends.
 
     The same operations as :class:`~honeyhive_async.HoneyHive`, each waiting
@@ -214,14 +214,3 @@ class HoneyHiveSync:
             batcher.close()
         if self._owns_core:
             run_blocking("HoneyHiveSync.close()", self.core.aclose)
-
-    def __enter__(self) -> HoneyHiveSync:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

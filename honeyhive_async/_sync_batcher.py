@@ -20,7 +20,6 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from types import TracebackType
 from typing import Any, overload
 
 import attrs
@@ -28,6 +27,7 @@ import attrs
 from . import models
 from ._batcher import DeliveryReport, EventBatcher, _seconds
 from ._blocking import close_at_exit, refuse_running_loop, run_blocking
+from ._closing import Closing
 from ._core import HoneyHiveCore
 from ._loop_thread import shared_loop
 from ._outcome import AnyEvent, Item, prepare, undelivered
@@ -38,7 +38,7 @@ __all__ = ["EventBatcherSync"]
 log = logging.getLogger("honeyhive_async")
 
 
-class EventBatcherSync:
+class EventBatcherSync(Closing):
     """Queue events with ``add(event)`` from any thread; they are sent in batches behind you.
 
     Made by ``HoneyHiveSync.events.batcher(**options)`` (or
@@ -234,14 +234,3 @@ class EventBatcherSync:
                 late = "still waiting for room in the queue at the close deadline"
                 self._batcher._record(left, "pending", late, False)
         return await self._batcher.aclose(max(0.0, deadline - time.monotonic()))
-
-    def __enter__(self) -> EventBatcherSync:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
