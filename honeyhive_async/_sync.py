@@ -25,10 +25,10 @@ from ._closing import Closing
 from ._config import RetryConfig
 from ._core import BearerAuth, HoneyHiveCore
 from ._loop_thread import shared_loop
+from ._paging import iter_pages
 from ._result import Result
 from ._sdk import core_for, facade_method
 from ._sync_batcher import EventBatcherSync
-from .funcs.events_iter_events import _iter_pages
 from .params import GetEventsRequestBodyDict
 
 __all__ = ["HoneyHiveSync", "SyncEvents"]
@@ -90,15 +90,13 @@ class SyncEvents:
         the query.
         """
         refuse_running_loop("HoneyHiveSync.events.iter_events()")
-        pages = _iter_pages(
-            self.core,
-            request,
-            page_size=page_size,
-            retries=retries,
-            timeout=timeout,
-            server_url=server_url,
-            max_response_bytes=max_response_bytes,
-        )
+        options = {
+            "retries": retries,
+            "timeout": timeout,
+            "server_url": server_url,
+            "max_response_bytes": max_response_bytes,
+        }
+        pages = iter_pages(self.core, request, page_size, options)
         return _events_of(pages)
 
     def batcher(self, **options: Any) -> EventBatcherSync:
