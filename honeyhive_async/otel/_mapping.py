@@ -3,6 +3,8 @@
 :func:`map_span` reads a ``ReadableSpan`` (or anything with its attributes)
 and returns ``event_type``, ``inputs``, ``outputs``, ``config``,
 ``metrics``, ``metadata`` and ``error``; ids and times are the processor's.
+:func:`map_values` does the same from plain values (:class:`SpanValues`),
+for spans that never were SDK objects: the local server's OTLP ingest.
 Which attribute goes where is decided by :mod:`._conventions` alone. The
 attributes no rule takes land in ``metadata``, nested at their dots
 (``http.request.method`` -> ``metadata.http.request.method``, so the
@@ -13,8 +15,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
+from . import _honeyhive
 from ._conventions import (
     DEFAULT_MODEL,
     EVENT_MESSAGES,
@@ -28,7 +31,18 @@ from ._conventions import (
     UNWRAP,
 )
 
-__all__ = ["MAX_ATTRIBUTES", "MAX_EVENTS", "MAX_ITEMS", "MAX_STRING", "is_genai", "map_span"]
+__all__ = [
+    "MAX_ATTRIBUTES",
+    "MAX_EVENTS",
+    "MAX_ITEMS",
+    "MAX_STRING",
+    "SpanEvent",
+    "SpanValues",
+    "is_genai",
+    "map_span",
+    "map_values",
+    "span_values",
+]
 
 MAX_ATTRIBUTES = 64
 """Attributes kept in ``metadata`` (those no rule takes); more are counted."""
@@ -162,10 +176,71 @@ class _Fields:
                 self.metadata.setdefault(name, tree)
 
 
+class SpanEvent(NamedTuple):
+    """One event of a span: its name, time (epoch nanoseconds) and attributes."""
+
+    name: str
+    timestamp: int | None
+    attributes: Mapping[str, Any]
+
+
+class SpanValues(NamedTuple):
+    """What the mapping reads of a span, as plain values (times in epoch nanoseconds)."""
+
+    attributes: Mapping[Any, Any]
+    events: tuple[SpanEvent, ...] = ()
+    start_time: int = 0
+    failed: bool = False
+    """Whether the span's status is ``ERROR``."""
+    status_description: str | None = None
+    trace_id: int | None = None
+    span_id: int | None = None
+    parent_span_id: int | None = None
+    kind: str | None = None
+    """``internal``, ``server``, ``client``, ``producer`` or ``consumer``."""
+    scope: str | None = None
+
+
+def span_values(span: Any) -> SpanValues:
+    """The values :func:`map_values` reads, taken from a ``ReadableSpan``."""
+    events = tuple(
+        SpanEvent(
+            str(getattr(event, "name", "")),
+            getattr(event, "timestamp", None),
+            getattr(event, "attributes", None) or {},
+        )
+        for event in getattr(span, "events", None) or ()
+    )
+    status = getattr(span, "status", None)
+    context = getattr(span, "context", None)
+    parent = getattr(span, "parent", None)
+    kind = getattr(span, "kind", None)
+    scope = getattr(span, "instrumentation_scope", None)
+    return SpanValues(
+        attributes=span.attributes or {},
+        events=events,
+        start_time=getattr(span, "start_time", None) or 0,
+        failed=status is not None and getattr(status.status_code, "name", "") == "ERROR",
+        status_description=getattr(status, "description", None),
+        trace_id=None if context is None else context.trace_id,
+        span_id=None if context is None else context.span_id,
+        parent_span_id=None if parent is None else parent.span_id,
+        kind=None
+        if kind is None
+        else _KIND_NAMES.get(getattr(kind, "value", -1), str(kind)),
+        scope=str(scope.name) if scope is not None and getattr(scope, "name", None) else None,
+    )
+
+
 def map_span(span: Any) -> dict[str, Any]:
     """The event fields of *span* (a ``ReadableSpan``): event_type, inputs, outputs, ..."""
+    return map_values(span_values(span))
+
+
+def map_values(span: SpanValues) -> dict[str, Any]:
+    """The event fields of a span given as plain values: event_type, inputs, outputs, ..."""
     fields = _Fields()
-    attributes: Mapping[Any, Any] = span.attributes or {}
+    attributes, honeyhive = _honeyhive.split(span.attributes)
     for key, value in attributes.items():
         fields.take(key if isinstance(key, str) else str(key), value)
     fields.rebuild_lists()
@@ -190,11 +265,11 @@ def map_span(span: Any) -> dict[str, Any]:
     if fields.metrics:
         event["metrics"] = fields.metrics
     event["metadata"] = _metadata(fields, span, otel)
-    status = getattr(span, "status", None)
-    if error is None and status is not None and getattr(status.status_code, "name", "") == "ERROR":
-        error = status.description or attributes.get("error.type") or "error"
+    if error is None and span.failed:
+        error = span.status_description or attributes.get("error.type") or "error"
     if error is not None:
         event["error"] = str(error)
+    honeyhive.apply(event)
     return event
 
 
@@ -285,15 +360,15 @@ def _is_text(part: Any, key: str) -> bool:
     )
 
 
-def _read_events(fields: _Fields, span: Any, otel: dict[str, Any]) -> str | None:
+def _read_events(fields: _Fields, span: SpanValues, otel: dict[str, Any]) -> str | None:
     """Messages, the first streamed token, exceptions and the other events of *span*; the error."""
     error = None
-    start = getattr(span, "start_time", None) or 0
+    start = span.start_time
     kept: list[dict[str, Any]] = []
     dropped = 0
-    for event in getattr(span, "events", None) or ():
-        name = str(getattr(event, "name", ""))
-        attributes = getattr(event, "attributes", None) or {}
+    for event in span.events:
+        name = event.name
+        attributes = event.attributes
         if name == "exception":
             kind = attributes.get("exception.type") or "exception"
             text = attributes.get("exception.message")
@@ -305,7 +380,7 @@ def _read_events(fields: _Fields, span: Any, otel: dict[str, Any]) -> str | None
             into = fields.in_messages if field == "input_messages" else fields.out_messages
             into.extend(_event_messages(attributes, role))
         elif name in FIRST_TOKEN_EVENTS:
-            timestamp = getattr(event, "timestamp", None)
+            timestamp = event.timestamp
             if "time_to_first_token_ms" not in fields.metrics and isinstance(timestamp, int):
                 fields.metrics["time_to_first_token_ms"] = (timestamp - start) / 1e6
         elif len(kept) < MAX_EVENTS:
@@ -333,7 +408,7 @@ def _event_messages(attributes: Mapping[str, Any], role: str) -> list[Any]:
     return [_message(item, role) for item in body]
 
 
-def _metadata(fields: _Fields, span: Any, otel: dict[str, Any]) -> dict[str, Any]:
+def _metadata(fields: _Fields, span: SpanValues, otel: dict[str, Any]) -> dict[str, Any]:
     metadata: dict[str, Any] = {}
     for key, value in fields.metadata.items():
         metadata[key] = _bounded(value)
@@ -342,19 +417,15 @@ def _metadata(fields: _Fields, span: Any, otel: dict[str, Any]) -> dict[str, Any
             otel["dropped_attributes"] = len(fields.rest) - MAX_ATTRIBUTES
             break
         _nest(metadata, key, _bounded(value))
-    context = getattr(span, "context", None)
-    if context is not None:
-        otel["trace_id"] = f"{context.trace_id:032x}"
-        otel["span_id"] = f"{context.span_id:016x}"
-    parent = getattr(span, "parent", None)
-    if parent is not None:
-        otel["parent_span_id"] = f"{parent.span_id:016x}"
-    kind = getattr(span, "kind", None)
-    if kind is not None:
-        otel["kind"] = _KIND_NAMES.get(getattr(kind, "value", -1), str(kind))
-    scope = getattr(span, "instrumentation_scope", None)
-    if scope is not None and getattr(scope, "name", None):
-        otel["scope"] = str(scope.name)
+    if span.trace_id is not None and span.span_id is not None:
+        otel["trace_id"] = f"{span.trace_id:032x}"
+        otel["span_id"] = f"{span.span_id:016x}"
+    if span.parent_span_id is not None:
+        otel["parent_span_id"] = f"{span.parent_span_id:016x}"
+    if span.kind is not None:
+        otel["kind"] = span.kind
+    if span.scope is not None:
+        otel["scope"] = span.scope
     if "otel" not in metadata:
         metadata["otel"] = otel
     else:  # the span has otel.* attributes of its own
