@@ -225,9 +225,7 @@ def span_values(span: Any) -> SpanValues:
         trace_id=None if context is None else context.trace_id,
         span_id=None if context is None else context.span_id,
         parent_span_id=None if parent is None else parent.span_id,
-        kind=None
-        if kind is None
-        else _KIND_NAMES.get(getattr(kind, "value", -1), str(kind)),
+        kind=None if kind is None else _KIND_NAMES.get(getattr(kind, "value", -1), str(kind)),
         scope=str(scope.name) if scope is not None and getattr(scope, "name", None) else None,
     )
 

@@ -19,6 +19,7 @@ from aiohttp.typedefs import Handler, Middleware
 from .._version import __version__
 from ._events import build_event, check_session_event, model_event_request, now_ms, plan_batch
 from ._faults import FaultConfig, FaultInjector, fault_middleware
+from ._ingest import otlp_traces, session_start
 from ._openapi import SCHEMAS, openapi_document
 from ._query import compile_query
 from ._store import EventStore
@@ -35,6 +36,7 @@ _STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
+    415: "unsupported_media_type",
 }
 
 _log = logging.getLogger("honeyhive_async.server")
@@ -237,6 +239,8 @@ def create_app(
     app.router.add_post("/events/model", create_model_event)
     app.router.add_post("/events/batch", create_event_batch)
     app.router.add_post("/events/model/batch", create_model_event_batch)
+    app.router.add_post("/session/start", session_start)
+    app.router.add_post("/opentelemetry/v1/traces", otlp_traces)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/openapi.json", openapi)
     return app

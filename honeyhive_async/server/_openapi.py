@@ -16,9 +16,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .._rules import MAX_DURATION_MS, MAX_TIME_MS
 from .._version import __version__
 from ..models import EVENT_TYPES, FILTER_OPERATORS, FILTER_TYPES
-from ._fields import DURATION, EVENT_FIELDS, ID, ID_LIST, NUM, OBJ, STR, Schema
+from ._fields import DURATION, EVENT_FIELDS, ID, ID_LIST, MS, NUM, OBJ, STR, Schema
 from ._grammar import (
     DATETIME,
     FIELD_PATH,
@@ -98,6 +99,35 @@ _SESSION_PROPERTIES: Schema = {
         "feedback": _OBJ,
         "metadata": _OBJ,
     },
+}
+
+
+_START_SESSION: Schema = {
+    "type": "object",
+    "description": "HoneyHive's legacy session start (PyPI `honeyhive` 1.x calls it). Without "
+    'a project the session goes to "default"; without session_id one is made.',
+    "properties": {
+        **_SESSION_PROPERTIES["properties"],
+        "project": _ID,
+        "children_ids": _ID_LIST,
+        "start_time": {**MS, "minimum": -MAX_TIME_MS, "maximum": MAX_TIME_MS},
+        "end_time": {**MS, "minimum": -MAX_TIME_MS, "maximum": MAX_TIME_MS},
+        "duration": {**_DURATION, "maximum": MAX_DURATION_MS},
+    },
+}
+_SESSION_STARTED: Schema = {
+    "type": "object",
+    "required": ["session_id", "event_id"],
+    "description": "The stored session event, with HoneyHive's org_id, workspace_id and "
+    "project_id (here: local, local and the project's name).",
+    "properties": {"session_id": _ID, "event_id": _ID},
+}
+_OTLP_TRACES: Schema = {
+    "type": "object",
+    "description": "An OTLP ExportTraceServiceRequest in the OTLP/HTTP JSON encoding; "
+    "application/x-protobuf is taken too when opentelemetry-proto is installed (415 "
+    "otherwise). Ids are hex (or base64), times nanoseconds; see docs/server.md.",
+    "properties": {"resourceSpans": {"type": "array", "items": _OBJ}},
 }
 
 
@@ -278,6 +308,14 @@ SCHEMAS: dict[str, Schema] = {
     "BatchFailureResponse": _BATCH_FAILURE,
     "GetEventsResponse": _EVENTS_RESULT,
     "Error": _ERROR,
+    "StartSessionRequest": _START_SESSION,
+    "StartSessionBody": {
+        "type": "object",
+        "required": ["session"],
+        "properties": {"session": _ref("StartSessionRequest")},
+    },
+    "StartSessionResponse": _SESSION_STARTED,
+    "ExportTraceServiceRequest": _OTLP_TRACES,
 }
 """Component schemas by name; the validator uses the request schemas."""
 
@@ -292,6 +330,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         401: "Missing or wrong bearer token.",
         404: "No event with that event_id.",
         413: "Body larger than the server's limit.",
+        415: "A Content-Type that is not OTLP, or protobuf without opentelemetry-proto.",
         500: "A server bug (`internal_error`), logged with its traceback; "
         "a write it interrupted is rolled back.",
     }
@@ -358,6 +397,29 @@ def _paths() -> dict[str, Any]:
                 "Create a batch of model events",
                 "CreateModelEventBatchRequestBody",
             )
+        },
+        "/session/start": {
+            "post": {
+                **_operation(
+                    "startSession",
+                    "Start a session (HoneyHive's legacy route)",
+                    "StartSessionBody",
+                    {"description": "Stored.", **_json(_ref("StartSessionResponse"))},
+                ),
+                "tags": ["Sessions"],
+            }
+        },
+        "/opentelemetry/v1/traces": {
+            "post": {
+                **_operation(
+                    "exportTraces",
+                    "Take OTLP/HTTP spans as events",
+                    "ExportTraceServiceRequest",
+                    {"description": "Stored.", **_json(_OBJ)},
+                    415,
+                ),
+                "tags": ["OpenTelemetry"],
+            }
         },
         "/healthz": {
             "get": {
