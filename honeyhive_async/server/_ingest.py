@@ -182,7 +182,7 @@ def _session_for(
     session: str, events: list[Event], stored: Mapping[str, Any] | None, spans: list[Span]
 ) -> Event:
     """Fill in project and source from the stored session, and build it when there is none."""
-    project = (stored or {}).get("project") or next(
+    project = (stored or {}).get("project_id") or next(
         (e["project"] for e in events if e["project"]), DEFAULT_PROJECT
     )
     source = (stored or {}).get("source") or next(
