@@ -15,6 +15,21 @@ See ``docs/otel.md``.
 """
 
 from ._ids import NAMESPACE, event_id, session_id
-from ._processor import HoneyHiveSpanProcessor
+
+try:
+    from ._processor import HoneyHiveSpanProcessor
+except ImportError as exc:  # pragma: no cover - only without the otel extra
+    # The mapping modules are standard library only and also serve the local
+    # server's OTLP ingest, which must work without the extra: importing them
+    # runs this file, so the processor's absence is reported when it is used.
+    _MISSING = exc
+
+    def __getattr__(name: str) -> object:
+        if name == "HoneyHiveSpanProcessor":
+            raise ImportError(
+                "HoneyHiveSpanProcessor needs the otel extra: pip install 'honeyhive-async[otel]'"
+            ) from _MISSING
+        raise AttributeError(name)
+
 
 __all__ = ["HoneyHiveSpanProcessor", "NAMESPACE", "event_id", "session_id"]

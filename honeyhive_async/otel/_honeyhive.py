@@ -108,15 +108,14 @@ def split(attributes: Mapping[Any, Any]) -> tuple[dict[Any, Any], HoneyHiveField
 
 
 def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``[("a.0.b", 1)]`` -> ``{"a": [{"b": 1}]}``; a whole value (no tail) that is a JSON
-    object is merged in; the last of two values for one path wins."""
+    """``[("a.0.b", 1)]`` -> ``{"a": [{"b": 1}]}``; JSON text is parsed; a whole value (no
+    tail) that is an object is merged in; the last of two values for one path wins."""
     root: dict[str, Any] = {}
     for tail, value in pairs:
-        plain = list(value) if isinstance(value, tuple) else value
+        plain = _parsed(list(value) if isinstance(value, tuple) else value)
         if not tail:
-            parsed = _json_object(plain)
-            if parsed is not None:
-                root.update(parsed)
+            if isinstance(plain, dict):
+                root.update(plain)
             else:
                 root["value"] = plain
             continue
@@ -143,11 +142,18 @@ def _listify(value: Any) -> Any:
     return items
 
 
-def _json_object(value: Any) -> dict[str, Any] | None:
-    if isinstance(value, str) and value.startswith("{"):
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parsed(value: Any) -> Any:
+    """A text holding a JSON object or array as that value (the tracer writes dicts so).
+
+    Text that does not parse, or holds ``NaN``, or nests too deeply, stays text.
+    """
+    if isinstance(value, str) and value[:1] in ("{", "["):
         try:
-            parsed = json.loads(value)
-        except ValueError:
-            return None
-        return parsed if isinstance(parsed, dict) else None
-    return None
+            return json.loads(value, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            return value
+    return value

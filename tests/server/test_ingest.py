@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +22,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import Status, StatusCode
 
 from honeyhive_async.otel import event_id, session_id
-from honeyhive_async.server import LocalServer
-from honeyhive_async.server import _ingest as ingest
+from honeyhive_async.server import LocalServer, _otlp
 
 from ._support import Api
 
@@ -217,7 +219,11 @@ async def test_honeyhive_attributes_fill_the_event_fields(api: Api, server: Loca
     await api.post("/opentelemetry/v1/traces", otlp(span(ROOT, "x", attributes=attributes)))
 
     event = await stored(server)
-    assert ("model", "llm call", "boom") == (event["event_type"], event["event_name"], event["error"])
+    assert ("model", "llm call", "boom") == (
+        event["event_type"],
+        event["event_name"],
+        event["error"],
+    )
     assert {"chat_history": [{"role": "user", "content": "hi"}]} == event["inputs"]
     assert {"role": "assistant"} == event["outputs"]
     assert {"id": 7} == event["metadata"]["user"]
@@ -340,7 +346,7 @@ async def test_protobuf_without_opentelemetry_proto_is_415(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without the optional package, protobuf is a 415 that says what to install."""
-    monkeypatch.setattr(ingest, "protobuf_available", lambda: False)
+    monkeypatch.setattr(_otlp, "protobuf_available", lambda: False)
 
     status, body = await api.call(
         "POST",
@@ -384,12 +390,11 @@ def recorded() -> Iterator[tuple[TracerProvider, InMemorySpanExporter]]:
 def genai_spans(provider: TracerProvider, exporter: InMemorySpanExporter) -> list[ReadableSpan]:
     """An agent span with a GenAI chat span inside it."""
     tracer = provider.get_tracer("app")
-    with tracer.start_as_current_span("agent"):
-        with tracer.start_as_current_span("chat gpt-4o") as chat:
-            chat.set_attribute("gen_ai.operation.name", "chat")
-            chat.set_attribute("gen_ai.request.model", "gpt-4o")
-            chat.set_attribute("gen_ai.usage.input_tokens", 12)
-            chat.set_status(Status(StatusCode.OK))
+    with tracer.start_as_current_span("agent"), tracer.start_as_current_span("chat") as chat:
+        chat.set_attribute("gen_ai.operation.name", "chat")
+        chat.set_attribute("gen_ai.request.model", "gpt-4o")
+        chat.set_attribute("gen_ai.usage.input_tokens", 12)
+        chat.set_status(Status(StatusCode.OK))
     return list(exporter.get_finished_spans())
 
 
@@ -445,3 +450,32 @@ async def test_the_sdk_encoder_as_json_stores_model_events(
 
     assert 200 == status
     await check_model_event(server, spans)
+
+
+def test_otlp_json_needs_no_opentelemetry_package() -> None:
+    """Without OpenTelemetry installed, JSON is taken and protobuf is a clear 415."""
+    code = textwrap.dedent(
+        """
+        import asyncio, sys
+        for name in ("opentelemetry", "google.protobuf"):
+            sys.modules[name] = None  # as if not installed
+        import aiohttp
+        from honeyhive_async.server import LocalServer
+
+        async def main():
+            async with LocalServer() as srv:
+                headers = {"Authorization": f"Bearer {srv.api_key}"}
+                async with aiohttp.ClientSession(srv.url, headers=headers) as http:
+                    url = "/opentelemetry/v1/traces"
+                    async with http.post(url, json=BODY) as json_answer:
+                        assert json_answer.status == 200, await json_answer.text()
+                    proto = {"Content-Type": "application/x-protobuf"}
+                    async with http.post(url, data=b"", headers=proto) as proto_answer:
+                        assert proto_answer.status == 415, proto_answer.status
+                assert await srv.store.count() == 2
+
+        asyncio.run(main())
+        """
+    )
+    body = f"BODY = {otlp(span(ROOT, 'x'))!r}\n"
+    subprocess.run([sys.executable, "-c", body + code], check=True, timeout=60)
