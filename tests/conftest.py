@@ -53,6 +53,12 @@ class SleepRecorder:
         self.waits.append(seconds)
 
 
+@pytest.fixture(autouse=True)
+def _data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` keeps its default database in the user's data directory: never the real one."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+
+
 @pytest.fixture
 def sleeps() -> SleepRecorder:
     """The waits the core's retries asked for."""

@@ -1,9 +1,14 @@
 """The ``serve`` command: a local HoneyHive Events API server in the foreground.
 
 The key comes from ``--api-key``, else from :data:`SERVE_API_KEY_ENV` (so it
-need not appear in ``ps``), else a random one is made and printed. An empty
-or blank key is a usage error (exit 2). Binding anything but a loopback
-address prints a warning: the server speaks plain HTTP.
+need not appear in ``ps``), else a random one is made. An empty or blank
+key is a usage error (exit 2). The banner prints the viewer's link, with
+the key in its fragment (browsers never send a fragment), and the two
+environment lines that point the SDK at the server; a key from the
+environment is printed in neither. Events are kept in a file in the
+user's data directory unless ``--db`` says otherwise (``:memory:``: lost on
+exit). Binding anything but a loopback address prints a warning: the
+server speaks plain HTTP.
 """
 
 from __future__ import annotations
@@ -13,20 +18,37 @@ import asyncio
 import contextlib
 import ipaddress
 import os
+import shlex
 import signal
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .._defaults import API_KEY_VARS, SERVER_URL_VARS
 from ._options import Command, count, port
 
 if TYPE_CHECKING:
     from ..server import FaultConfig
 
-__all__ = ["COMMAND", "SERVE_API_KEY_ENV", "serve"]
+__all__ = ["COMMAND", "IN_MEMORY", "SERVE_API_KEY_ENV", "default_db_path", "serve"]
 
 PROG = "honeyhive-async serve"
 SERVE_API_KEY_ENV = "HONEYHIVE_SERVE_API_KEY"
 """The environment variable ``serve`` takes its key from when ``--api-key`` is not given."""
+IN_MEMORY = ":memory:"
+"""``--db`` value that keeps events in memory only."""
+
+
+def default_db_path(environ: dict[str, str] | None = None) -> Path:
+    """Where ``serve`` keeps events by default: ``honeyhive_async/events.db`` in the user's
+    data directory (``$XDG_DATA_HOME``, else ``~/.local/share``; ``%LOCALAPPDATA%`` on Windows).
+    """
+    env = os.environ if environ is None else environ
+    base = env.get("LOCALAPPDATA") if os.name == "nt" else env.get("XDG_DATA_HOME")
+    root = Path(base) if base else Path.home() / ".local" / "share"
+    return root / "honeyhive_async" / "events.db"
+
 
 FAULTS_HELP = """\
 fault injection (--faults SPEC): SPEC is comma-separated key=value pairs
@@ -48,7 +70,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind")
     parser.add_argument("--port", type=port, default=8787, help="port; 0 picks a free one")
     parser.add_argument(
-        "--db", metavar="PATH", help="SQLite file to keep events in (default: in memory)"
+        "--db",
+        metavar="PATH",
+        help=f"SQLite file to keep events in (default: {default_db_path()}); "
+        f"{IN_MEMORY} keeps them in memory only",
+    )
+    parser.add_argument(
+        "--open", action="store_true", help="open the viewer in a web browser once serving"
     )
     parser.add_argument(
         "--api-key",
@@ -104,14 +132,14 @@ def run(args: argparse.Namespace) -> int:
 
     from ..server import FaultConfig
 
-    key, shown = args.api_key, args.api_key
+    key, from_env = args.api_key, False
     if key is None and SERVE_API_KEY_ENV in os.environ:
         try:
             key = _api_key(os.environ[SERVE_API_KEY_ENV])
         except argparse.ArgumentTypeError as exc:
             print(f"{PROG}: error: ${SERVE_API_KEY_ENV}: {exc}", file=sys.stderr)
             return 2
-        shown = f"from ${SERVE_API_KEY_ENV}"
+        from_env = True
     try:
         faults = None if args.faults is None else FaultConfig.from_spec(args.faults)
     except ValueError as exc:
@@ -124,7 +152,12 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    options = {"host": args.host, "port": args.port, "db_path": args.db, "api_key": key}
+    try:
+        db_path = _database(args.db)
+    except OSError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    options = {"host": args.host, "port": args.port, "db_path": db_path, "api_key": key}
     try:
         asyncio.run(
             serve(
@@ -132,7 +165,8 @@ def run(args: argparse.Namespace) -> int:
                 faults=faults,
                 max_body_bytes=args.max_body_bytes,
                 out=sys.stdout,
-                shown_key=shown,
+                key_from_env=from_env,
+                open_browser=_browser() if args.open else None,
             )
         )
     except KeyboardInterrupt:
@@ -141,6 +175,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _database(option: str | None) -> str | None:
+    """The database file for ``--db`` (``None``: in memory); the default's folder is made."""
+    if option == IN_MEMORY:
+        return None
+    if option is not None:
+        return option
+    path = default_db_path()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return str(path)
+
+
+def _browser() -> Callable[[str], object]:
+    import webbrowser
+
+    return webbrowser.open
 
 
 def _describe_faults(faults: FaultConfig | None) -> str:
@@ -165,13 +216,18 @@ async def serve(
     faults: FaultConfig | None,
     max_body_bytes: int,
     out: TextIO,
-    shown_key: str | None = None,
+    key_from_env: bool = False,
+    open_browser: Callable[[str], object] | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM, printing the URL and API key to ``out`` first.
+    """Serve until SIGINT or SIGTERM, printing the URL, viewer link and SDK settings first.
 
     The first line is ``Serving the HoneyHive Events API on <url>`` so that
-    scripts can read the URL (useful with ``port=0``). *shown_key* is what the
-    ``API key:`` line says (default: the key itself).
+    scripts can read the URL (useful with ``port=0``). The viewer link holds
+    the key in its fragment, and the ``HONEYHIVE_API_KEY`` line the key
+    itself, unless *key_from_env* (the key came from
+    :data:`SERVE_API_KEY_ENV`): then the link has no key (the page asks for
+    it) and the line names that variable.
+    *open_browser* is called with the link once the server listens.
     """
     from ..server import LocalServer
 
@@ -192,11 +248,18 @@ async def serve(
     )
     async with server:
         database = db_path or "in memory (lost when the server stops)"
+        link = f"{server.url}/" if key_from_env else f"{server.url}/#key={server.api_key}"
+        key_value = f'"${SERVE_API_KEY_ENV}"' if key_from_env else shlex.quote(server.api_key)
         print(f"Serving the HoneyHive Events API on {server.url}", file=out)
-        print(f"API key: {shown_key or server.api_key}", file=out)
+        print(f"Viewer: {link}", file=out)
+        print("Point the SDK at it:", file=out)
+        print(f"  export {SERVER_URL_VARS[0]}={shlex.quote(server.url)}", file=out)
+        print(f"  export {API_KEY_VARS[0]}={key_value}", file=out)
         print(f"Database: {database}", file=out)
         print(f"Faults: {_describe_faults(faults)}", file=out)
         print("Press Ctrl-C to stop.", file=out, flush=True)
+        if open_browser is not None:
+            open_browser(link)
         await stop.wait()
     print("Stopped.", file=out, flush=True)
 

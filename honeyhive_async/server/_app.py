@@ -24,6 +24,7 @@ from ._openapi import SCHEMAS, openapi_document
 from ._query import compile_query
 from ._store import EventStore
 from ._validate import Invalid, check, read_json, without_items, write_json
+from ._viewer import OPEN_ROUTES, guard, register
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "FAULTS_KEY", "STORE_KEY", "create_app"]
 
@@ -31,7 +32,7 @@ DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 STORE_KEY = web.AppKey("honeyhive_store", EventStore)
 FAULTS_KEY = web.AppKey("honeyhive_faults", FaultInjector)
 _MAX_BODY_KEY = web.AppKey("honeyhive_max_body_bytes", int)
-_UNAUTHENTICATED = frozenset({("GET", "/healthz"), ("HEAD", "/healthz")})
+_UNAUTHENTICATED = frozenset({("GET", "/healthz"), ("HEAD", "/healthz")}) | OPEN_ROUTES
 _STATUS_CODES = {
     404: "not_found",
     405: "method_not_allowed",
@@ -226,7 +227,7 @@ def create_app(
     ):
         raise ValueError(f"max_body_bytes must be a whole number >= 1, got {max_body_bytes!r}")
     injector = FaultInjector(faults)
-    middlewares = [_map_errors, _auth_middleware(api_key), fault_middleware(injector)]
+    middlewares = [guard, _map_errors, _auth_middleware(api_key), fault_middleware(injector)]
     app = web.Application(client_max_size=max_body_bytes, middlewares=middlewares)
     app[STORE_KEY] = EventStore(db_path)
     app[FAULTS_KEY] = injector
@@ -243,4 +244,5 @@ def create_app(
     app.router.add_post("/opentelemetry/v1/traces", otlp_traces)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/openapi.json", openapi)
+    register(app)
     return app

@@ -10,6 +10,7 @@ from aiohttp import web
 from ._app import DEFAULT_MAX_BODY_BYTES, FAULTS_KEY, STORE_KEY, create_app
 from ._faults import FaultConfig
 from ._store import EventStore
+from ._viewer import allow_host
 
 __all__ = ["LocalServer"]
 
@@ -41,6 +42,7 @@ class LocalServer:
         self._app = create_app(
             api_key=self._api_key, db_path=db_path, faults=faults, max_body_bytes=max_body_bytes
         )
+        allow_host(self._app, host)
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None

@@ -127,7 +127,12 @@ _OTLP_TRACES: Schema = {
     "description": "An OTLP ExportTraceServiceRequest in the OTLP/HTTP JSON encoding; "
     "application/x-protobuf is taken too when opentelemetry-proto is installed (415 "
     "otherwise). Ids are hex (or base64), times nanoseconds; see docs/server.md.",
-    "properties": {"resourceSpans": {"type": "array", "items": _OBJ}},
+    "properties": {
+        "resourceSpans": {
+            "type": "array",
+            "items": {"type": ["object", "null"], "additionalProperties": True},
+        }
+    },
 }
 
 

@@ -332,6 +332,10 @@ class EventStore:
         """How many events are stored, in one project or in all."""
         return await self._run(self._database().count, project)
 
+    async def read(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Run ``fn(connection, *args)`` on the store's thread: a read of its own (the viewer's)."""
+        return await self._run(fn, self._database().conn, *args)
+
     async def query(self, query: EventQuery) -> tuple[list[dict[str, Any]], int]:
         """One page of the events matching a compiled query, and the number of all matches.
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -139,6 +141,12 @@ class CliServer(NamedTuple):
     url: str
     banner: list[str]
 
+    @property
+    def api_key(self) -> str:
+        """The key the banner's ``export HONEYHIVE_API_KEY=...`` line gives."""
+        line = next(line for line in self.banner if "export HONEYHIVE_API_KEY=" in line)
+        return line.split("=", 1)[1]
+
 
 @asynccontextmanager
 async def cli_server(*args: str) -> AsyncIterator[CliServer]:
@@ -148,8 +156,13 @@ async def cli_server(*args: str) -> AsyncIterator[CliServer]:
     still runs and reaps it, so no pipe or transport is left open.
     """
     command = [sys.executable, "-m", "honeyhive_async", "serve", "--port", "0", *args]
+    data_home = tempfile.TemporaryDirectory()  # the default database goes there
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *command,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "XDG_DATA_HOME": data_home.name},
     )
     try:
         assert process.stdout is not None
@@ -165,3 +178,4 @@ async def cli_server(*args: str) -> AsyncIterator[CliServer]:
         if process.returncode is None:
             process.kill()
         await process.communicate()
+        data_home.cleanup()
