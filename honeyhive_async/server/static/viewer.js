@@ -143,6 +143,12 @@ async function loadSession() {
   drawTree();
 }
 
+// The tree is drawn lazily: all rows have their place in a tall box, and only
+// those in sight (and a margin) exist as elements, so 10,000 events scroll
+// as lightly as 10.
+const ROW = 24;
+const tree = { flat: [], start: 0, span: 1 };
+
 function drawTree() {
   const events = state.events;
   const byId = new Map(events.map((e) => [e.id, e]));
@@ -162,21 +168,48 @@ function drawTree() {
     if (e.end !== null) end = Math.max(end, e.end);
     if (e.error) failed += 1;
   }
-  const span = Math.max(end - start, 1e-3);
+  tree.start = start;
+  tree.span = Math.max(end - start, 1e-3);
   const head = byId.get(state.session);
   $("session-title").textContent = head ? head.name : state.session;
   $("session-facts").textContent = events.length + " events · " + ms(end - start) + (failed ? " · " + failed + " errors" : "");
-  const fragment = document.createDocumentFragment();
+  const flat = [];
   const stack = roots.slice().reverse().map((e) => [e, 0]);
   while (stack.length) {
     const [e, depth] = stack.pop();
     const kids = children.get(e.id) || [];
-    fragment.append(treeRow(e, depth, kids.length, start, span));
+    flat.push([e, depth, kids.length]);
     if (!state.collapsed.has(e.id)) {
       for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], depth + 1]);
     }
   }
-  $("tree").replaceChildren(fragment);
+  tree.flat = flat;
+  const box = $("tree");
+  const rows = el("div", "rows");
+  rows.style.height = flat.length * ROW + "px";
+  box.replaceChildren(rows);
+  box.dataset.rows = String(flat.length);
+  const at = flat.findIndex((item) => item[0].id === state.event);
+  if (at >= 0 && (at * ROW < box.scrollTop || (at + 1) * ROW > box.scrollTop + box.clientHeight)) {
+    box.scrollTop = Math.max(0, at * ROW - box.clientHeight / 2);
+  }
+  drawRows();
+}
+
+function drawRows() {
+  const box = $("tree");
+  const rows = box.firstChild;
+  if (!rows) return;
+  const first = Math.max(0, Math.floor(box.scrollTop / ROW) - 10);
+  const last = Math.min(tree.flat.length, first + Math.ceil((box.clientHeight || 800) / ROW) + 20);
+  const fragment = document.createDocumentFragment();
+  for (let i = first; i < last; i++) {
+    const [e, depth, kids] = tree.flat[i];
+    const row = treeRow(e, depth, kids, tree.start, tree.span);
+    row.style.top = i * ROW + "px";
+    fragment.append(row);
+  }
+  rows.replaceChildren(fragment);
 }
 
 function treeRow(e, depth, kids, start, span) {
@@ -187,14 +220,7 @@ function treeRow(e, depth, kids, start, span) {
   label.style.paddingLeft = 6 + depth * 14 + "px";
   const toggle = el("button", "toggle", kids ? (state.collapsed.has(e.id) ? "▸" : "▾") : "");
   toggle.type = "button";
-  if (kids) {
-    toggle.setAttribute("aria-label", "collapse or expand");
-    toggle.addEventListener("click", (event) => {
-      event.stopPropagation();
-      if (state.collapsed.has(e.id)) state.collapsed.delete(e.id); else state.collapsed.add(e.id);
-      drawTree();
-    });
-  }
+  if (kids) toggle.setAttribute("aria-label", "collapse or expand");
   label.append(toggle, el("span", "badge " + e.type, e.type), el("span", "name", e.name));
   if (e.error) label.append(el("span", "mark", "!"));
   const lane = el("div", "lane");
@@ -204,12 +230,25 @@ function treeRow(e, depth, kids, start, span) {
     bar.style.left = left + "%";
     bar.style.width = Math.max(((e.end - e.start) / span) * 100, 0.2) + "%";
     const label2 = el("span", "ms", ms(e.duration));
-    label2.style.left = Math.min(left + ((e.end - e.start) / span) * 100, 92) + 1 + "%";
+    const right = left + ((e.end - e.start) / span) * 100;
+    if (right > 88) label2.style.right = 100 - left + 0.5 + "%";
+    else label2.style.left = right + 0.5 + "%";
     lane.append(bar, label2);
   }
   row.append(label, lane);
-  row.addEventListener("click", () => go({ event: e.id }));
   return row;
+}
+
+function treeClick(event) {
+  const row = event.target.closest(".row");
+  if (!row) return;
+  const id = row.dataset.event;
+  if (event.target.closest(".toggle")) {
+    if (state.collapsed.has(id)) state.collapsed.delete(id); else state.collapsed.add(id);
+    drawTree();
+    return;
+  }
+  go({ event: id });
 }
 
 // -- one event: the detail pane ---------------------------------------------------------
@@ -315,8 +354,8 @@ function jsonNode(name, value, depth) {
   const line = el("div");
   if (name !== null) line.append(el("span", "key", name + ": "));
   if (typeof value === "string") {
-    const text = longText(JSON.stringify(value), "str");
-    line.append(text);
+    const quoted = JSON.stringify(value);
+    line.append(quoted.length <= CUT ? el("span", "str", quoted) : longText(quoted, "str"));
   } else line.append(el("span", typeof value === "number" ? "num" : "lit", String(value)));
   return line;
 }
@@ -419,10 +458,15 @@ function wire() {
     clearTimeout(typing);
     typing = setTimeout(() => go({ q: $("filter").value, page: 1, session: "", event: "" }), 250);
   });
-  $("errors").addEventListener("change", () => go({ errors: $("errors").checked, page: 1, session: "", event: "" }));
+  $("errors").addEventListener("change", () => {
+    clearTimeout(typing); // the filter's pending text goes with this change
+    go({ q: $("filter").value, errors: $("errors").checked, page: 1, session: "", event: "" });
+  });
   $("prev").addEventListener("click", () => go({ page: state.page - 1 }));
   $("next").addEventListener("click", () => go({ page: state.page + 1 }));
   $("close").addEventListener("click", () => go({ session: "", event: "" }));
+  $("tree").addEventListener("click", treeClick);
+  $("tree").addEventListener("scroll", () => requestAnimationFrame(drawRows));
   $("download").addEventListener("click", () => download().catch(failed));
   window.addEventListener("popstate", () => { readUrl(); render(); });
 }
