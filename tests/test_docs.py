@@ -35,7 +35,18 @@ def server_env() -> Iterator[dict[str, str]]:
     """A local server in its own process, and the environment that points at it."""
     key = "docs-example-key"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "honeyhive_async", "serve", "--port", "0", "--api-key", key],
+        [
+            sys.executable,
+            "-m",
+            "honeyhive_async",
+            "serve",
+            "--port",
+            "0",
+            "--api-key",
+            key,
+            "--db",
+            ":memory:",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -36,6 +36,9 @@ __all__ = ["COMMAND", "IN_MEMORY", "SERVE_API_KEY_ENV", "default_db_path", "serv
 PROG = "honeyhive-async serve"
 SERVE_API_KEY_ENV = "HONEYHIVE_SERVE_API_KEY"
 """The environment variable ``serve`` takes its key from when ``--api-key`` is not given."""
+SDK_URL_VAR, SDK_KEY_VAR = SERVER_URL_VARS[-1], API_KEY_VARS[-1]
+"""``HH_API_URL`` and ``HH_API_KEY``: this SDK reads them, and so does HoneyHive's own
+Python SDK (which warns that ``HONEYHIVE_API_KEY`` is deprecated), so the banner prints these."""
 IN_MEMORY = ":memory:"
 """``--db`` value that keeps events in memory only."""
 
@@ -223,7 +226,7 @@ async def serve(
 
     The first line is ``Serving the HoneyHive Events API on <url>`` so that
     scripts can read the URL (useful with ``port=0``). The viewer link holds
-    the key in its fragment, and the ``HONEYHIVE_API_KEY`` line the key
+    the key in its fragment, and the ``HH_API_KEY`` line the key
     itself, unless *key_from_env* (the key came from
     :data:`SERVE_API_KEY_ENV`): then the link has no key (the page asks for
     it) and the line names that variable.
@@ -253,8 +256,8 @@ async def serve(
         print(f"Serving the HoneyHive Events API on {server.url}", file=out)
         print(f"Viewer: {link}", file=out)
         print("Point the SDK at it:", file=out)
-        print(f"  export {SERVER_URL_VARS[0]}={shlex.quote(server.url)}", file=out)
-        print(f"  export {API_KEY_VARS[0]}={key_value}", file=out)
+        print(f"  export {SDK_URL_VAR}={shlex.quote(server.url)}", file=out)
+        print(f"  export {SDK_KEY_VAR}={key_value}", file=out)
         print(f"Database: {database}", file=out)
         print(f"Faults: {_describe_faults(faults)}", file=out)
         print("Press Ctrl-C to stop.", file=out, flush=True)

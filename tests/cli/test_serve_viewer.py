@@ -25,8 +25,8 @@ async def test_banner_prints_the_viewer_link_and_the_sdk_environment() -> None:
         f"Serving the HoneyHive Events API on {srv.url}",
         f"Viewer: {srv.url}/#key=k-123",
         "Point the SDK at it:",
-        f"  export HONEYHIVE_SERVER_URL={srv.url}",
-        "  export HONEYHIVE_API_KEY=k-123",
+        f"  export HH_API_URL={srv.url}",
+        "  export HH_API_KEY=k-123",
     ]
     assert expected == banner[:5]
     assert 2 == sum("k-123" in line for line in banner)  # the link and the export line only
@@ -73,3 +73,12 @@ def test_open_opens_the_viewer_link(
     assert (0, 1) == (status, len(opened))
     assert opened[0].endswith("/#key=k9")
     assert f"Viewer: {opened[0]}" in out
+
+
+def test_the_printed_variables_are_read_by_this_sdk() -> None:
+    """HH_API_URL and HH_API_KEY are among the variables this SDK's defaults read."""
+    from honeyhive_async._defaults import API_KEY_VARS, SERVER_URL_VARS
+    from honeyhive_async.cli._serve import SDK_KEY_VAR, SDK_URL_VAR
+
+    assert ("HH_API_URL", "HH_API_KEY") == (SDK_URL_VAR, SDK_KEY_VAR)
+    assert (SDK_URL_VAR in SERVER_URL_VARS, SDK_KEY_VAR in API_KEY_VARS) == (True, True)

@@ -143,8 +143,8 @@ class CliServer(NamedTuple):
 
     @property
     def api_key(self) -> str:
-        """The key the banner's ``export HONEYHIVE_API_KEY=...`` line gives."""
-        line = next(line for line in self.banner if "export HONEYHIVE_API_KEY=" in line)
+        """The key the banner's ``export HH_API_KEY=...`` line gives."""
+        line = next(line for line in self.banner if "export HH_API_KEY=" in line)
         return line.split("=", 1)[1]
 
 
