@@ -19,8 +19,8 @@ import aiohttp
 from yarl import URL
 
 from . import _defaults
-from ._closing import AsyncClosing
 from ._config import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryConfig
+from ._utils._closing import AsyncClosing
 from ._version import __version__
 
 if TYPE_CHECKING:

@@ -11,9 +11,10 @@ from typing import Any
 
 import attrs
 
-from . import _converter, _rules, models
+from . import _rules, models
+from ._codec import _converter
+from ._codec._normalize import prepare_request
 from ._core import HoneyHiveCore
-from ._normalize import prepare_request
 from .errors import RequestValidationError
 from .funcs.events_get_events import OPERATION, events_get_events
 from .params import GetEventsRequestBodyDict

@@ -19,17 +19,17 @@ from typing import Any, Generic, TypeVar
 
 import aiohttp
 
-from . import _converter
-from ._answers import Answer, Decoder, decode, fits, read_capped
-from ._body import encode_json, to_json
+from ._codec import _converter
+from ._codec._answers import Answer, Decoder, decode, fits, read_capped
+from ._codec._body import encode_json, to_json
+from ._codec._normalize import prepare_request
 from ._config import RetryConfig
 from ._core import HoneyHiveCore, check_max_response_bytes, check_timeout, client_timeout
-from ._json import make_json_encoder
-from ._normalize import prepare_request
 from ._result import Err, Result
 from ._retry import RetryRule, run_with_retries
 from ._rules import batch_session_id
-from ._secrets import scrub
+from ._utils._json import make_json_encoder
+from ._utils._secrets import scrub
 from .errors import (
     HoneyHiveError,
     RequestTimeout,

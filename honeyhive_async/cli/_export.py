@@ -16,7 +16,8 @@ import sys
 from collections.abc import AsyncIterator
 from typing import IO
 
-from .. import _converter, funcs, models
+from .. import funcs, models
+from .._codec import _converter
 from .._core import HoneyHiveCore
 from ..errors import HoneyHiveError
 from ..funcs.events_iter_events import MAX_PAGE_SIZE

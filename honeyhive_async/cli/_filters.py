@@ -10,7 +10,7 @@ from typing import Any, cast
 import attrs
 
 from .. import models
-from .._normalize import filter_type, infer_filter_type
+from .._codec._normalize import filter_type, infer_filter_type
 
 __all__ = ["FilterAction", "FilterTypeAction", "infer_filter_type", "iso", "parse_filter"]
 
@@ -69,7 +69,7 @@ def parse_filter(text: str) -> models.EventFilter:
 
     The operator may contain spaces and be quoted; the known operators are
     matched longest first. The type is inferred from the value as the SDK
-    does for a filter without one (:func:`~honeyhive_async._normalize.filter_type`);
+    does for a filter without one (:func:`~honeyhive_async._codec._normalize.filter_type`);
     ``exists`` and ``not exists`` take no value.
     """
     field, rest = (*text.split(None, 1), "", "")[:2]

@@ -28,10 +28,10 @@ import uuid
 from collections.abc import AsyncGenerator, Mapping
 from typing import IO, Any
 
-from .._batcher import EventBatcher, event_kind
+from .._batching._batcher import EventBatcher, event_kind
+from .._batching._dead_letter import open_private
+from .._batching._report import DeliveryReport
 from .._core import HoneyHiveCore
-from .._dead_letter import open_private
-from .._report import DeliveryReport
 from ..errors import RequestValidationError
 from ._options import count, whole
 from ._progress import Progress

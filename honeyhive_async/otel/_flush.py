@@ -11,7 +11,7 @@ from ..tracing._delivery import _running_loop
 from ..tracing._tracer import Tracer
 
 if TYPE_CHECKING:
-    from .._batcher import DeliveryReport
+    from .._batching._batcher import DeliveryReport
 
 __all__ = ["flush_tracer"]
 

@@ -18,8 +18,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from .. import _json_checks, _rules
-from .._json_checks import depth_within, is_text
+from .. import _rules
+from .._codec import _json_checks
+from .._codec._json_checks import depth_within, is_text
 from .._rules import MAX_DEPTH
 from ._openapi import SCHEMAS
 

@@ -16,14 +16,14 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._loop_thread import shared_loop
+from .._sync._loop_thread import shared_loop
 from ._delivery import DEFAULT_MAX_PENDING, LoopSink
 from ._encode import DEFAULT_MAX_VALUE_CHARS
 from ._state import STATE, log, set_default
 from ._tracer import Processor, Tracer
 
 if TYPE_CHECKING:
-    from .._batcher import DeliveryReport, EventBatcher
+    from .._batching._batcher import DeliveryReport, EventBatcher
 
 T = TypeVar("T")
 
@@ -63,7 +63,7 @@ class ThreadSink(LoopSink):
         """On the loop: make the core and batcher, then take what waits (never raises)."""
         import asyncio
 
-        from .._batcher import EventBatcher
+        from .._batching._batcher import EventBatcher
         from .._core import HoneyHiveCore
 
         try:
@@ -84,7 +84,7 @@ class ThreadSink(LoopSink):
 
     def flush(self, timeout: float) -> DeliveryReport:
         """Deliver what was traced so far; the report by *timeout* seconds (from any thread)."""
-        from .._batcher import DeliveryReport
+        from .._batching._batcher import DeliveryReport
 
         if shared_loop().is_current():
             log.warning("tracing.flush() was called on the delivery thread; it does nothing")
@@ -95,7 +95,7 @@ class ThreadSink(LoopSink):
 
     def shutdown(self, timeout: float) -> DeliveryReport:
         """Drain within *timeout* seconds, close the batcher and the core."""
-        from .._batcher import DeliveryReport
+        from .._batching._batcher import DeliveryReport
 
         if self._final is not None:
             return self._final
@@ -257,7 +257,7 @@ def _configured() -> ThreadSink | None:
 
 def flush(timeout: float = 10.0) -> DeliveryReport:
     """Deliver what was traced so far (after :func:`configure`); the report by *timeout*."""
-    from .._batcher import DeliveryReport
+    from .._batching._batcher import DeliveryReport
 
     sink = _configured()
     return DeliveryReport() if sink is None else sink.flush(timeout)
@@ -265,7 +265,7 @@ def flush(timeout: float = 10.0) -> DeliveryReport:
 
 def shutdown(timeout: float = 10.0) -> DeliveryReport:
     """Drain and stop the delivery of :func:`configure`; traced calls then run untraced."""
-    from .._batcher import DeliveryReport
+    from .._batching._batcher import DeliveryReport
 
     sink = _configured()
     if sink is None:

@@ -19,7 +19,7 @@ from ._state import warn_limited
 if TYPE_CHECKING:
     import asyncio
 
-    from .._batcher import EventBatcher
+    from .._batching._batcher import EventBatcher
 
 __all__ = ["DEFAULT_MAX_PENDING", "LoopSink"]
 

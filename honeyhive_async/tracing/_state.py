@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from .._ids import new_event_ids
+from .._utils._ids import new_event_ids
 
 if TYPE_CHECKING:
     from ._spans import Node

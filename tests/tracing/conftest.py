@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from honeyhive_async import tracing
-from honeyhive_async._batcher import DeliveryReport
+from honeyhive_async._batching._batcher import DeliveryReport
 from honeyhive_async.tracing import _state
 
 

@@ -24,14 +24,14 @@ from typing import Any
 
 import attrs
 
-from . import _converter, _rules, models
-from ._body import to_json
-from ._defaults import NO_DEFAULTS, RequestDefaults
-from ._normalize import prepare_event
-from ._report import EventKind, Reason, UndeliveredEvent
-from ._result import Result
-from ._retry import IDEMPOTENT
-from .errors import (
+from .. import _rules, models
+from .._codec import _converter
+from .._codec._body import to_json
+from .._codec._normalize import prepare_event
+from .._defaults import NO_DEFAULTS, RequestDefaults
+from .._result import Result
+from .._retry import IDEMPOTENT
+from ..errors import (
     APIError,
     HoneyHiveError,
     PartialBatchError,
@@ -39,6 +39,7 @@ from .errors import (
     ResponseValidationError,
     TransportError,
 )
+from ._report import EventKind, Reason, UndeliveredEvent
 
 __all__ = [
     "OPERATION_IDS",

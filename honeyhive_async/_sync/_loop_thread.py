@@ -34,7 +34,9 @@ def _load_modules() -> None:
     """Import what running the core may import later (see the module docstring)."""
     import tenacity  # noqa: F401 - the first retry would import it
 
-    from . import _batcher, _converter, funcs  # noqa: F401
+    from .. import funcs  # noqa: F401
+    from .._batching import _batcher  # noqa: F401
+    from .._codec import _converter
 
     _converter._cattrs()  # builds the response decoders (and imports cattrs)
 

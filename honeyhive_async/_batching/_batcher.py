@@ -7,12 +7,12 @@ session. Nothing is dropped without a trace: an event is either
 acknowledged by the server or listed in a :class:`DeliveryReport` (and in the
 optional dead-letter file) with the reason it was not.
 
-The batches on their way are :mod:`honeyhive_async._sender`'s: each request
+The batches on their way are :mod:`honeyhive_async._batching._sender`'s: each request
 goes through the one retry policy, and every failed attempt is noted so that
 an outage is logged at once with its cause. What each answer means for the
-events of a batch is decided in :mod:`honeyhive_async._outcome`; the report
-types are in :mod:`honeyhive_async._report`, the dead-letter file in
-:mod:`honeyhive_async._dead_letter`.
+events of a batch is decided in :mod:`honeyhive_async._batching._outcome`; the report
+types are in :mod:`honeyhive_async._batching._report`, the dead-letter file in
+:mod:`honeyhive_async._batching._dead_letter`.
 
 Model events carry no id on the wire, so the server's answer cannot say
 which of them it stored; see ``docs/batcher.md`` for what is guaranteed for
@@ -30,15 +30,15 @@ from typing import Any, overload
 
 import attrs
 
-from . import models
-from ._closing import AsyncClosing
-from ._config import RetryConfig
-from ._core import HoneyHiveCore, check_timeout
+from .. import models
+from .._config import RetryConfig
+from .._core import HoneyHiveCore, check_timeout
+from .._utils._closing import AsyncClosing
+from ..errors import BatcherClosedError, QueueFullError
 from ._dead_letter import DeadLetterWriter
 from ._outcome import OPERATION_IDS, AnyEvent, Item, event_kind, prepare, undelivered
 from ._report import DeliveryReport, EventKind, Reason, UndeliveredEvent
 from ._sender import BatchSender, remaining
-from .errors import BatcherClosedError, QueueFullError
 
 __all__ = [
     "DEFAULT_MAX_BATCH_BYTES",

@@ -16,7 +16,7 @@ Three paths share one set of rules, the field definitions in
   for error reporting. A fast cattrs converter structures responses.
 
 Everything is generated on first use of a model, not at import; the cattrs
-converters live in :mod:`~honeyhive_async._cattrs_codec`, which is imported
+converters live in :mod:`~honeyhive_async._codec._cattrs_codec`, which is imported
 (with cattrs) on first use too (:func:`_cattrs`).
 
 Rules: scalars are checked, never coerced (``None`` is not ``"None"``, ``1``
@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, get_origin
 
 import attrs
 
-from . import _rules, models
-from .errors import RequestValidationError
-from .models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
+from .. import _rules, models
+from ..errors import RequestValidationError
+from ..models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
 
 if TYPE_CHECKING:
     from ._cattrs_codec import Codec

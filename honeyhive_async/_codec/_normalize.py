@@ -31,9 +31,9 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from . import models
-from ._defaults import NO_DEFAULTS, RequestDefaults
-from .errors import RequestValidationError, ValidationIssue
+from .. import models
+from .._defaults import NO_DEFAULTS, RequestDefaults
+from ..errors import RequestValidationError, ValidationIssue
 
 __all__ = [
     "SECONDS_RANGE",

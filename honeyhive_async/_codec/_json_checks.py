@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from ._rules import Issue, Path
+from .._rules import Issue, Path
 
 __all__ = ["depth_within", "finite_issue", "is_text", "too_deep", "unicode_issue"]
 

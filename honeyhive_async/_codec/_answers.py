@@ -17,15 +17,15 @@ from typing import Any, TypeVar, cast
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from . import _converter
-from ._result import Err, Ok, Result
-from ._secrets import MIN_FRAGMENT, preview, scrub
-from .errors import (
+from .._result import Err, Ok, Result
+from .._utils._secrets import MIN_FRAGMENT, preview, scrub
+from ..errors import (
     APIError,
     PartialBatchError,
     ResponseValidationError,
     _ResponseError,
 )
+from . import _converter
 
 __all__ = [
     "BODY_PREVIEW_CHARS",

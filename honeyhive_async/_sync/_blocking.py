@@ -1,7 +1,7 @@
 """Waiting for the background loop from code without one: the blocking clients' one door.
 
 :func:`run_blocking` runs a coroutine on the process's background loop
-thread (:mod:`honeyhive_async._loop_thread`) and waits for its result;
+thread (:mod:`honeyhive_async._sync._loop_thread`) and waits for its result;
 inside a running event loop it raises instead, since waiting there would
 stall that loop (or deadlock, on the background loop itself).
 

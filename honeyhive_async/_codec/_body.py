@@ -19,9 +19,10 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from . import _json_checks, _rules
-from ._json import make_json_encoder
-from .errors import RequestValidationError
+from .. import _rules
+from .._utils._json import make_json_encoder
+from ..errors import RequestValidationError
+from . import _json_checks
 
 __all__ = ["encode_json", "to_json"]
 

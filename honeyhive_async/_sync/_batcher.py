@@ -24,14 +24,14 @@ from typing import Any, overload
 
 import attrs
 
-from . import models
-from ._batcher import DeliveryReport, EventBatcher, _seconds
+from .. import models
+from .._batching._batcher import DeliveryReport, EventBatcher, _seconds
+from .._batching._outcome import AnyEvent, Item, prepare, undelivered
+from .._core import HoneyHiveCore
+from .._utils._closing import Closing
+from ..errors import BatcherClosedError
 from ._blocking import close_at_exit, refuse_running_loop, run_blocking
-from ._closing import Closing
-from ._core import HoneyHiveCore
 from ._loop_thread import shared_loop
-from ._outcome import AnyEvent, Item, prepare, undelivered
-from .errors import BatcherClosedError
 
 __all__ = ["EventBatcherSync"]
 
