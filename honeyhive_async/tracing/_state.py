@@ -13,7 +13,8 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from .._utils._ids import new_event_ids
+from .._sync import after_fork
+from .._utils import new_event_ids
 
 if TYPE_CHECKING:
     from ._spans import Node
@@ -142,5 +143,4 @@ def _after_fork_in_child() -> None:
     STATE.ids = []
 
 
-if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+after_fork(_after_fork_in_child)
