@@ -51,6 +51,9 @@ __all__ = [
     "MAX_TIME_MS",
     "MODEL_RULES",
     "NEGATIONS",
+    "NO_VALUE_OPERATORS",
+    "FILTER_OPERATORS",
+    "TEXT_OPERATORS",
     "NonEmpty",
     "Number",
     "OPERATORS_BY_TYPE",
@@ -126,6 +129,19 @@ OPERATORS_BY_TYPE: Mapping[str, frozenset[str]] = {
 """The positive operators each filter type takes; ``exists`` applies to all."""
 NEGATIONS: Mapping[str, str] = {"is not": "is", "not contains": "contains", "not exists": "exists"}
 """Each negated operator and the positive form it negates."""
+NO_VALUE_OPERATORS = frozenset(
+    op for op in ("exists", *NEGATIONS) if NEGATIONS.get(op, op) == "exists"
+)
+"""The operators that take no value: they apply to every filter type."""
+TEXT_OPERATORS = frozenset(
+    op for op in ("contains", *NEGATIONS) if NEGATIONS.get(op, op) == "contains"
+)
+"""The operators that compare text whatever the field holds (a filter without a type: string)."""
+FILTER_OPERATORS = frozenset(
+    {*NO_VALUE_OPERATORS, *NEGATIONS, *(op for ops in OPERATORS_BY_TYPE.values() for op in ops)}
+)
+"""Every filter operator: with this module's table of types and negations, the one table
+(``models.FilterOperator`` spells them for type checkers; a test holds the two equal)."""
 
 
 class NonEmpty:

@@ -31,7 +31,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from .. import models
+from .. import _rules, models
 from .._defaults import NO_DEFAULTS, RequestDefaults
 from ..errors import RequestValidationError, ValidationIssue
 
@@ -53,8 +53,6 @@ SECONDS_RANGE = (1e9, 1e11)
 1973): refused for ``start_time`` and ``end_time``, which are milliseconds."""
 
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_TEXT_OPERATORS = frozenset({"contains", "not contains"})
-_NO_VALUE = frozenset({"exists", "not exists"})
 
 
 def infer_filter_type(value: str) -> models.FilterType:
@@ -73,9 +71,9 @@ def filter_type(operator: object, value: str) -> models.FilterType | None:
     """
     if not isinstance(operator, str):  # not an operator: validation names it later
         return infer_filter_type(value)
-    if operator in _NO_VALUE:
+    if operator in _rules.NO_VALUE_OPERATORS:
         return None
-    if operator in _TEXT_OPERATORS:
+    if operator in _rules.TEXT_OPERATORS:
         return "string"
     return infer_filter_type(value)
 
