@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from honeyhive_async import _converter, models
+from honeyhive_async import models
+from honeyhive_async._codec import _converter
 from honeyhive_async.errors import RequestValidationError
 
 EVENT: dict[str, Any] = {

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from .._ids import new_event_ids
+from .._sync import after_fork
+from .._utils import RateLimitedLog, new_event_ids
 
 if TYPE_CHECKING:
     from ._spans import Node
@@ -118,22 +118,12 @@ def new_id() -> str:
         return STATE.ids.pop()
 
 
-_LIMIT_SECONDS = 10.0
-_limits: dict[str, list[float]] = {}
+_WARNINGS = RateLimitedLog(log, 10.0)
 
 
 def warn_limited(key: str, message: str, *args: Any, exc_info: bool = False) -> None:
     """Log a WARNING at most once per 10 s per *key*, saying how many were held back."""
-    now = time.monotonic()
-    entry = _limits.get(key)
-    if entry is None:
-        entry = _limits[key] = [now - _LIMIT_SECONDS, 0]
-    if now - entry[0] < _LIMIT_SECONDS:
-        entry[1] += 1
-        return
-    held, entry[0], entry[1] = entry[1], now, 0
-    suffix = f" ({int(held)} similar messages held back)" if held else ""
-    log.warning(message + suffix, *args, exc_info=exc_info)
+    _WARNINGS.warn(key, message, *args, exc_info=exc_info)
 
 
 def _after_fork_in_child() -> None:
@@ -142,5 +132,4 @@ def _after_fork_in_child() -> None:
     STATE.ids = []
 
 
-if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+after_fork(_after_fork_in_child)

@@ -18,7 +18,7 @@ from ._spans import Node, Scope, Session, describe
 from ._state import STATE, set_default
 
 if TYPE_CHECKING:
-    from .._batcher import DeliveryReport, EventBatcher
+    from .._batching import DeliveryReport, EventBatcher
     from .._result import Result
     from ..params import UpdateEventRequestBodyDict
     from ._delivery import LoopSink
@@ -264,7 +264,7 @@ class Tracer:
 
         body: UpdateEventRequestBodyDict = {"event_id": event_id, "feedback": dict(feedback)}
         try:
-            return await self._sink.call(lambda batcher: events_update_event(batcher._core, body))
+            return await self._sink.call(lambda batcher: events_update_event(batcher.core, body))
         except RuntimeError as exc:  # the delivery thread could not start
             return Err(TransportError(str(exc), operation_id="updateEvent", sent=False))
 

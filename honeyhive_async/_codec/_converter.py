@@ -16,7 +16,7 @@ Three paths share one set of rules, the field definitions in
   for error reporting. A fast cattrs converter structures responses.
 
 Everything is generated on first use of a model, not at import; the cattrs
-converters live in :mod:`~honeyhive_async._cattrs_codec`, which is imported
+converters live in :mod:`~honeyhive_async._codec._cattrs_codec`, which is imported
 (with cattrs) on first use too (:func:`_cattrs`).
 
 Rules: scalars are checked, never coerced (``None`` is not ``"None"``, ``1``
@@ -28,6 +28,7 @@ optionals are omitted from the wire; free-form objects pass through as given.
 from __future__ import annotations
 
 import functools
+import linecache
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -35,12 +36,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, get_origin
 
 import attrs
 
-from . import _rules, models
-from .errors import RequestValidationError
-from .models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
+from .. import _rules, models
+from ..errors import RequestValidationError, ValidationIssue
+from ..models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
+from ._types import is_json_object
 
 if TYPE_CHECKING:
-    from ._cattrs_codec import Codec
+    from ._cattrs import Codec
 
 __all__ = [
     "Issue",
@@ -57,17 +59,13 @@ __all__ = [
     "to_wire",
     "unstructure",
     "unstructurer",
+    "warm_up",
 ]
 
 T = TypeVar("T")
 
-Issue = tuple[str, str]
+Issue = ValidationIssue
 """A validation problem: (field path such as ``events[0].error``, message)."""
-
-
-def is_json_object(tp: Any) -> bool:
-    """Whether the field type *tp* is a free-form object, passed to the wire as given."""
-    return bool(tp == models.JSONObject or tp == Mapping[str, Any])
 
 
 class Refused(Exception):
@@ -195,7 +193,10 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
             "        raise Refused from None",
         ]
     )
-    exec(compile(source, f"<honeyhive_async mapping encoder {cls.__name__}>", "exec"), names)
+    filename = f"<honeyhive_async mapping encoder {cls.__name__}>"
+    # Registered like a file, so that a traceback through the encoder shows its lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), names)
     encode: Callable[[Any], Any] = names["encode"]
     return encode
 
@@ -225,9 +226,18 @@ def _cattrs() -> Codec:
     converter costs about 8 ms that ``import honeyhive_async`` should not
     pay, and a call sent as a plain dict needs it only for the response.
     """
-    from ._cattrs_codec import Codec
+    from ._cattrs import Codec
 
     return Codec()
+
+
+def warm_up() -> None:
+    """Import cattrs and build the response decoders now, not on the first answer.
+
+    For the background loop thread, which loads what running the core will
+    need before a fork could copy a half-imported module.
+    """
+    _cattrs()
 
 
 def structurer(cls: type[T]) -> Callable[[Any], T]:
