@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ..otel._mapping import SpanEvent, SpanValues
+from ..otel._bridge import SpanEvent, SpanValues
 from ._validate import Invalid, PathSegment, read_json
 
 __all__ = [

@@ -1,9 +1,9 @@
 """Decoded OTLP spans -> the events to store, and the sessions they belong to.
 
 Spans become events through the OpenTelemetry bridge's mapping
-(:func:`honeyhive_async.otel._mapping.map_values`, which also reads
+(``map_values`` from :mod:`honeyhive_async.otel._bridge`, which also reads
 HoneyHive's ``honeyhive_*`` attributes); their ids are the bridge's
-(:mod:`honeyhive_async.otel._ids`) unless the tracer named them
+(uuid5 of the trace and span ids) unless the tracer named them
 (``honeyhive_event_id``). A span's session is its ``honeyhive.session_id``
 (else the trace's); a root span's parent is its session; project and
 source come from the span or its resource, else from its stored session.
@@ -16,9 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._rules import MAX_DEPTH
-from ..otel import _ids
-from ..otel._honeyhive import ROUTING
-from ..otel._mapping import map_values
+from ..otel._bridge import ROUTING, event_id, map_values, session_id
 from ._events import Event, build_event, build_session, now_ms
 from ._ingest import DEFAULT_PROJECT
 from ._otlp import Span
@@ -54,12 +52,12 @@ def _event(span: Span, own_ids: Mapping[tuple[int, int], str], now: int) -> Even
     values = span.values
     trace, span_id = values.trace_id or 0, values.span_id or 0
     attributes = {**span.resource, **values.attributes}
-    session = _first(attributes, ROUTING["session_id"]) or _ids.session_id(trace)
+    session = _first(attributes, ROUTING["session_id"]) or session_id(trace)
     if values.parent_span_id is None:
         parent = session
     else:
         key = (trace, values.parent_span_id)
-        parent = own_ids.get(key) or _ids.event_id(*key)
+        parent = own_ids.get(key) or event_id(*key)
     try:
         fields = map_values(values)
     except RecursionError:
@@ -70,7 +68,7 @@ def _event(span: Span, own_ids: Mapping[tuple[int, int], str], now: int) -> Even
         **fields,
         "project": _first(attributes, ROUTING["project"]) or "",
         "source": _first(attributes, ROUTING["source"]) or "",
-        "event_id": own_ids.get((trace, span_id)) or _ids.event_id(trace, span_id),
+        "event_id": own_ids.get((trace, span_id)) or event_id(trace, span_id),
         "session_id": session,
         "parent_id": parent,
         "start_time": start,
