@@ -259,6 +259,7 @@ async function loadEvent() {
   pane.append(el("h3", "", ev.event_name));
   pane.append(el("div", "facts", ev.event_type + " · " + when(ev.start_time) + " · " + ms(ev.duration)));
   pane.append(el("div", "facts", "event_id " + ev.event_id));
+  pane.append(el("div", "facts", "source " + ev.source + " · parent " + (ev.parent_id || "none")));
   const actions = el("div", "actions");
   const copy = el("button", "", "Copy as JSON");
   copy.type = "button";
