@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from .._utils import new_event_id
 from ._encode import encode
-from ._state import CURRENT, STATE, active_tracer, new_id, warn_limited
+from ._state import CURRENT, STATE, active_tracer, warn_limited
 
 if TYPE_CHECKING:
     from ._tracer import Tracer
@@ -130,7 +131,7 @@ class Session(Node):
 
     def __init__(self, tracer: Tracer, name: str, session_id: str | None = None) -> None:
         if session_id is None:  # ours is a UUID: nothing to escape
-            session_id = new_id()
+            session_id = new_event_id()
             id_json = f'"{session_id}"'
         else:
             id_json = encode(session_id)
@@ -144,7 +145,7 @@ class Span(Node):
     __slots__ = ("event_type", "parent_id", "parent_json")
 
     def __init__(self, parent: Node, name: str, event_type: str) -> None:
-        event_id = new_id()
+        event_id = new_event_id()
         super().__init__(parent.tracer, parent.session, name, event_id, f'"{event_id}"')
         self.parent_id: str | None = parent.event_id
         self.parent_json: str | None = parent.id_json
