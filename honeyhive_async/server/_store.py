@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
+from .._fields import MERGED_FIELDS
 from . import _layout
 from ._query import EventQuery, project_event
 from ._trees import (
@@ -31,9 +32,6 @@ from ._trees import (
 __all__ = ["MERGED_FIELDS", "EventStore"]
 
 _T = TypeVar("_T")
-
-MERGED_FIELDS = ("metadata", "feedback", "metrics", "user_properties", "outputs", "config")
-"""Fields that updateEvent merges key by key into the stored object."""
 
 
 def _first_sightings(

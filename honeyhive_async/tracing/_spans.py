@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from .._fields import ENRICH_FIELDS
 from .._utils import new_event_id
 from ._encode import encode
 from ._state import CURRENT, STATE, active_tracer, warn_limited
@@ -41,30 +42,24 @@ SPAN_TYPES = ("chain", "tool", "model")
 
 N = TypeVar("N", bound="Node")
 
-_FIELDS = ("outputs", "metadata", "metrics", "feedback", "config", "user_properties")
-
 
 class Node:
     """What spans and sessions share: an id, a clock, and the fields enrichment fills."""
 
+    # The fields enrichment fills are the event fields of that name (one slot each).
     __slots__ = (
-        "config",
         "ended",
         "error",
         "event_id",
-        "feedback",
         "id_json",
         "inputs",
-        "metadata",
-        "metrics",
         "name",
-        "outputs",
         "outputs_json",
         "session",
         "start_ms",
         "start_ns",
         "tracer",
-        "user_properties",
+        *ENRICH_FIELDS,
     )
 
     event_type: str
@@ -114,7 +109,7 @@ class Node:
     ) -> None:
         """Merge these into what is recorded when this ends (key by key); never raises."""
         values = (outputs, metadata, metrics, feedback, config, user_properties)
-        _merge(self, zip(_FIELDS, values, strict=True))
+        _merge(self, zip(ENRICH_FIELDS, values, strict=True))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.event_id}>"
@@ -198,7 +193,7 @@ def enrich(
     node = CURRENT.get()
     if isinstance(node, Span):
         values = (outputs, metadata, metrics, feedback, config, user_properties)
-        _merge(node, zip(_FIELDS, values, strict=True))
+        _merge(node, zip(ENRICH_FIELDS, values, strict=True))
 
 
 def enrich_session(
@@ -214,7 +209,7 @@ def enrich_session(
     node = CURRENT.get()
     if node is not None:
         values = (outputs, metadata, metrics, feedback, config, user_properties)
-        _merge(node.session, zip(_FIELDS, values, strict=True))
+        _merge(node.session, zip(ENRICH_FIELDS, values, strict=True))
 
 
 def open_span(
