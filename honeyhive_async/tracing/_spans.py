@@ -247,16 +247,28 @@ def close_span(span: Node, opened: Session | None, error: BaseException | None) 
             span.error = describe(error)
         span.tracer.finish(span)
         if opened is not None:
-            opened.inputs = span.inputs
-            if opened.outputs:  # enriched while the call ran: keep that too
-                opened.outputs = {**(span.outputs or {}), **opened.outputs}
-            else:
-                opened.outputs, opened.outputs_json = span.outputs, span.outputs_json
-            opened.error = span.error
-            opened.start_ms, opened.start_ns = span.start_ms, span.start_ns
+            adopt_root(opened, span)
             span.tracer.finish(opened)
     except Exception:  # tracing never raises into the traced code
         warn_limited("finish", "tracing: recording %r failed; it is not sent", span, exc_info=True)
+
+
+def adopt_root(session: Session, root: Node) -> None:
+    """Make *session* the session event of *root*, the one span it was opened for.
+
+    What a session event opened for a root span looks like, for tracing's
+    own sessions and the OpenTelemetry bridge's alike: the root's inputs,
+    error and start, and its outputs under those the session was enriched
+    with (key by key, the session's winning). Its name and its other
+    enriched fields stay its own; it ends when it is finished.
+    """
+    session.inputs = root.inputs
+    if session.outputs:  # enriched while the root ran: keep that too
+        session.outputs = {**(root.outputs or {}), **session.outputs}
+    else:
+        session.outputs, session.outputs_json = root.outputs, root.outputs_json
+    session.error = root.error
+    session.start_ms, session.start_ns = root.start_ms, root.start_ns
 
 
 def describe(error: BaseException) -> str:

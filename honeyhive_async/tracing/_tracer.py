@@ -187,12 +187,16 @@ class Tracer:
         """*value* as bounded JSON text."""
         return dumps(value, self.max_value_chars)
 
-    def finish(self, node: Node) -> None:
-        """End *node* and hand its event to the batcher (nothing when sampled out)."""
+    def finish(self, node: Node, duration: float | None = None) -> None:
+        """End *node* and hand its event to the batcher (nothing when sampled out).
+
+        Its *duration* (ms) is the time since it started, unless given.
+        """
         node.ended = True
         if not node.session.sampled:
             return
-        duration = (time.perf_counter_ns() - node.start_ns) / 1e6
+        if duration is None:
+            duration = (time.perf_counter_ns() - node.start_ns) / 1e6
         start = node.start_ms
         parent = "" if node.parent_json is None else f',"parent_id":{node.parent_json}'
         config = self.capture(node.config) if node.config else "{}"
