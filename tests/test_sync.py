@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientHandlerType, ClientRequest, ClientResponse
-from honeyhive_async._sync._loop_thread import shared_loop
 
 from honeyhive_async import (
     EventBatcherSync,
@@ -22,6 +21,7 @@ from honeyhive_async import (
     errors,
     models,
 )
+from honeyhive_async._sync._loop_thread import shared_loop
 from honeyhive_async.testing import BackgroundServer
 from tests.conftest import INSTANT_RETRY, SleepRecorder
 

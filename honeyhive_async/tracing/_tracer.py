@@ -19,7 +19,7 @@ from ._spans import Node, Scope, Session, describe
 from ._state import STATE, set_default
 
 if TYPE_CHECKING:
-    from .._batching._batcher import DeliveryReport, EventBatcher
+    from .. import DeliveryReport, EventBatcher
     from .._result import Result
     from ..params import UpdateEventRequestBodyDict
     from ._delivery import LoopSink
