@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import inspect
 import pathlib
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -121,7 +122,8 @@ def test_the_models_have_the_fields() -> None:
 
 def test_the_models_type_the_objects_as_objects() -> None:
     """The fields typed as free-form objects in Event are the object fields."""
-    objects = [f.name for f in attrs.fields(models.Event) if str(f.type).startswith("JSONObject")]
+    hints = typing.get_type_hints(models.Event)
+    objects = [name for name, hint in hints.items() if hint == (models.JSONObject | None)]
 
     assert sorted(_fields.OBJECT_FIELDS) == sorted(objects)
 
