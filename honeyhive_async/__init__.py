@@ -126,4 +126,4 @@ def __dir__() -> list[str]:
 
 
 if os.environ.get("HONEYHIVE_LOG"):  # as OPENAI_LOG: the SDK's logging without code
-    _import("_utils._logging").configure(os.environ["HONEYHIVE_LOG"])
+    _import("_utils").configure_logging(os.environ["HONEYHIVE_LOG"])

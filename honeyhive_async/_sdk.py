@@ -23,7 +23,7 @@ from ._batching._batcher import EventBatcher
 from ._config import RetryConfig
 from ._core import BearerAuth, HoneyHiveCore
 from ._result import Result
-from ._utils._closing import AsyncClosing
+from ._utils import AsyncClosing
 from .params import GetEventsRequestBodyDict
 
 __all__ = ["Events", "HoneyHive", "core_for", "facade_method"]

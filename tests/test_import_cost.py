@@ -19,7 +19,7 @@ NOT_FOR_A_CALL = {
     "tenacity",
     "cattrs",
     "honeyhive_async._batching._batcher",
-    "honeyhive_async._codec._cattrs_codec",
+    "honeyhive_async._codec._cattrs",
     "honeyhive_async._cli",
     "honeyhive_async.server",
 }

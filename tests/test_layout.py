@@ -37,31 +37,11 @@ DOOR = "_bridge"
 # The lead's codec/threads work removes these.
 KNOWN: frozenset[tuple[str, str]] = frozenset(
     {
-        # codec: the batching and CLI paths reach into the codec's modules
-        ("honeyhive_async._batching._outcome", "honeyhive_async._codec._body"),
-        ("honeyhive_async._batching._outcome", "honeyhive_async._codec._converter"),
-        ("honeyhive_async._batching._outcome", "honeyhive_async._codec._normalize"),
-        ("honeyhive_async._sync._loop_thread", "honeyhive_async._codec._converter"),
-        ("honeyhive_async.cli._export", "honeyhive_async._codec._converter"),
-        ("honeyhive_async.cli._filters", "honeyhive_async._codec._normalize"),
-        ("honeyhive_async.server._validate", "honeyhive_async._codec._json_checks"),
-        # threads and the batcher's intake
-        ("honeyhive_async._sync._batcher", "honeyhive_async._batching._batcher"),
-        ("honeyhive_async._sync._batcher", "honeyhive_async._batching._outcome"),
-        ("honeyhive_async._sync._loop_thread", "honeyhive_async._batching._batcher"),
+        # the importer reaches into the batching folder
         ("honeyhive_async.cli._import", "honeyhive_async._batching._batcher"),
         ("honeyhive_async.cli._import", "honeyhive_async._batching._dead_letter"),
         ("honeyhive_async.cli._import", "honeyhive_async._batching._report"),
-        ("honeyhive_async.tracing._background", "honeyhive_async._batching._batcher"),
-        ("honeyhive_async.tracing._background", "honeyhive_async._sync._loop_thread"),
-        ("honeyhive_async.tracing._delivery", "honeyhive_async._batching._batcher"),
-        # helpers not yet exported by _utils/__init__ (ids and JSON are)
-        ("honeyhive_async._batching._batcher", "honeyhive_async._utils._closing"),
-        ("honeyhive_async._codec._answers", "honeyhive_async._utils._secrets"),
-        ("honeyhive_async._codec._body", "honeyhive_async._utils._json"),
-        ("honeyhive_async._sync._batcher", "honeyhive_async._utils._closing"),
-        ("honeyhive_async._sync._client", "honeyhive_async._utils._closing"),
-        # the test server's query compiler, reached by the testing plugin
+        # the testing plugin uses the test server's query compiler
         ("honeyhive_async.testing._background", "honeyhive_async.server._query"),
     }
 )

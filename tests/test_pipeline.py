@@ -19,7 +19,8 @@ from aioresponses import CallbackResult, aioresponses
 from yarl import URL
 
 from honeyhive_async import HoneyHiveCore, RetryConfig, errors, funcs
-from honeyhive_async._pipeline import encode_json, make_json_encoder
+from honeyhive_async._codec import encode_json
+from honeyhive_async._utils import make_json_encoder
 from honeyhive_async._version import __version__
 from tests.conftest import API_KEY, INSTANT_RETRY, SERVER, SleepRecorder
 

@@ -31,12 +31,12 @@ from typing import Any, overload
 import attrs
 
 from .. import models
-from .._config import RetryConfig
+from .._config import RetryConfig, check_seconds
 from .._core import HoneyHiveCore, check_timeout
-from .._utils import event_id_stream
-from .._utils._closing import AsyncClosing
+from .._utils import AsyncClosing, event_id_stream
 from ..errors import BatcherClosedError, QueueFullError
 from ._dead_letter import DeadLetterWriter
+from ._intake import Intake
 from ._outcome import OPERATION_IDS, AnyEvent, Item, event_kind, prepare, undelivered
 from ._report import DeliveryReport, EventKind, Reason, UndeliveredEvent
 from ._sender import BatchSender, remaining
@@ -88,12 +88,6 @@ def _positive_int(name: str, value: object) -> int:
     return value
 
 
-def _seconds(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
-    return float(value)
-
-
 class EventBatcher(AsyncClosing):
     """Queue events with ``await add(event)``; they are sent in batches in the background.
 
@@ -135,6 +129,7 @@ class EventBatcher(AsyncClosing):
         "close_timeout",
         "final_report",
         "flush_interval",
+        "intake",
         "max_batch_bytes",
         "max_batch_events",
         "max_in_flight",
@@ -169,7 +164,7 @@ class EventBatcher(AsyncClosing):
         self.max_queue_bytes = _positive_int("max_queue_bytes", max_queue_bytes)
         self.max_report_events = _positive_int("max_report_events", max_report_events)
         self.flush_interval = check_timeout(flush_interval)
-        self.close_timeout = _seconds("close_timeout", close_timeout)
+        self.close_timeout = check_seconds("close_timeout", close_timeout)
         self.timeout = None if timeout is None else check_timeout(timeout)
         if retries is not None and not isinstance(retries, RetryConfig):
             raise TypeError(f"retries must be a RetryConfig, got {retries!r}")
@@ -189,12 +184,19 @@ class EventBatcher(AsyncClosing):
         self._closed = False
         self.final_report: DeliveryReport | None = None
         """The report of :meth:`aclose` (also when ``async with`` closed the batcher)."""
+        self.intake = Intake(self)
+        """The door for callers that encode events themselves or must not wait (:mod:`._intake`)."""
         core.close_with(self)  # closing the core flushes and closes the batcher first
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         in_flight = 0 if self._state is None else len(self._state.sender.batches)
         return f"<EventBatcher {state} queued={self._queued} in_flight={in_flight}>"
+
+    @property
+    def core(self) -> HoneyHiveCore:
+        """The core the batches are sent through."""
+        return self._core
 
     @property
     def queued(self) -> int:
@@ -279,15 +281,6 @@ class EventBatcher(AsyncClosing):
         self._offer(item, state)
         return item.event_id
 
-    def _add_encoded_nowait(self, event_id: str, data: bytes) -> None:
-        """Queue an event its caller built valid and encoded (the tracing layer); never waits.
-
-        Raises like :meth:`add_nowait`, without validating or encoding again.
-        """
-        state = self._bind()
-        self._check_open()
-        self._offer(Item("event", event_id, data), state)
-
     def _offer(self, item: Item, state: _LoopState) -> None:
         if not self._has_room(item.size):
             self._cut_all()
@@ -298,20 +291,6 @@ class EventBatcher(AsyncClosing):
                 request_event_ids=() if item.event_id is None else (item.event_id,),
             )
         self._enqueue(item, state)
-
-    def _record_dropped(
-        self, event_id: str | None, data: bytes | None, reason: Reason, message: str
-    ) -> None:
-        """Report an event that never entered the queue; *data* ``None``: count it only.
-
-        For callers that must not wait or raise (tracing): the event shows in
-        the next report and the dead-letter file like any undelivered one.
-        Logging is the caller's (it rate-limits).
-        """
-        if data is None:
-            self._omitted += 1
-            return
-        self._record([Item("event", event_id, data)], reason, message, False)
 
     def _bind(self) -> _LoopState:
         loop = asyncio.get_running_loop()
@@ -419,7 +398,7 @@ class EventBatcher(AsyncClosing):
         Events still on their way at the deadline are listed as ``pending``
         and keep being sent. Cancelling the wait leaves the batcher running.
         """
-        deadline = time.monotonic() + _seconds("timeout", timeout)
+        deadline = time.monotonic() + check_seconds("timeout", timeout)
         self._bind()
         self._check_open()
         self._cut_all()
@@ -447,7 +426,7 @@ class EventBatcher(AsyncClosing):
         """
         if self.final_report is not None:
             return self.final_report
-        seconds = self.close_timeout if timeout is None else _seconds("timeout", timeout)
+        seconds = self.close_timeout if timeout is None else check_seconds("timeout", timeout)
         deadline = time.monotonic() + seconds
         self._closed = True
         if self._state is not None:

@@ -18,9 +18,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .._codec import Encoded
 from .._config import NO_RETRY, RetryConfig
 from .._core import HoneyHiveCore
-from .._pipeline import Encoded, Operation, execute
+from .._pipeline import Operation, execute
 from .._result import Result
 from .._retry import backoff_delay, run_with_retries, wait_before_retry
 from ..errors import HoneyHiveError, PartialBatchError, ResponseValidationError

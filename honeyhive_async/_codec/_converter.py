@@ -36,11 +36,12 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, get_origin
 import attrs
 
 from .. import _rules, models
-from ..errors import RequestValidationError
+from ..errors import RequestValidationError, ValidationIssue
 from ..models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
+from ._types import is_json_object
 
 if TYPE_CHECKING:
-    from ._cattrs_codec import Codec
+    from ._cattrs import Codec
 
 __all__ = [
     "Issue",
@@ -57,17 +58,13 @@ __all__ = [
     "to_wire",
     "unstructure",
     "unstructurer",
+    "warm_up",
 ]
 
 T = TypeVar("T")
 
-Issue = tuple[str, str]
+Issue = ValidationIssue
 """A validation problem: (field path such as ``events[0].error``, message)."""
-
-
-def is_json_object(tp: Any) -> bool:
-    """Whether the field type *tp* is a free-form object, passed to the wire as given."""
-    return bool(tp == models.JSONObject or tp == Mapping[str, Any])
 
 
 class Refused(Exception):
@@ -225,9 +222,18 @@ def _cattrs() -> Codec:
     converter costs about 8 ms that ``import honeyhive_async`` should not
     pay, and a call sent as a plain dict needs it only for the response.
     """
-    from ._cattrs_codec import Codec
+    from ._cattrs import Codec
 
     return Codec()
+
+
+def warm_up() -> None:
+    """Import cattrs and build the response decoders now, not on the first answer.
+
+    For the background loop thread, which loads what running the core will
+    need before a fork could copy a half-imported module.
+    """
+    _cattrs()
 
 
 def structurer(cls: type[T]) -> Callable[[Any], T]:

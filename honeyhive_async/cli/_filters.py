@@ -10,7 +10,7 @@ from typing import Any, cast
 import attrs
 
 from .. import models
-from .._codec._normalize import filter_type, infer_filter_type
+from .._codec import filter_type, infer_filter_type
 
 __all__ = ["FilterAction", "FilterTypeAction", "infer_filter_type", "iso", "parse_filter"]
 

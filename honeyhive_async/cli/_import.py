@@ -265,7 +265,7 @@ async def _import_line(
     except ValueError as exc:  # json.JSONDecodeError included
         return str(exc) if not isinstance(exc, json.JSONDecodeError) else f"not JSON ({exc})"
     try:
-        await batcher._add(event, f"line {number}")
+        await batcher.intake.add(event, f"line {number}")
     except RequestValidationError as exc:
         return "invalid event: " + "; ".join(f"{p or '(event)'}: {m}" for p, m in exc.issues)
     except (UnicodeError, RecursionError) as exc:  # a lone surrogate; nesting Python cannot encode

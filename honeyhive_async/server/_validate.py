@@ -19,8 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
 from .. import _rules
-from .._codec import _json_checks
-from .._codec._json_checks import depth_within, is_text
+from .._codec import depth_within, finite_issue, is_text, unicode_issue
 from .._rules import MAX_DEPTH
 from ._openapi import SCHEMAS
 
@@ -104,8 +103,8 @@ def read_json(raw: bytes) -> dict[str, Any]:
     if not depth_within(data, MAX_DEPTH):
         raise Invalid((), f"is nested deeper than {MAX_DEPTH} levels", code="invalid_json")
     for found, seen in (
-        (_json_checks.finite_issue, overflowed),
-        (_json_checks.unicode_issue, _SURROGATE_ESCAPE.search(raw) is not None),
+        (finite_issue, overflowed),
+        (unicode_issue, _SURROGATE_ESCAPE.search(raw) is not None),
     ):
         issue = found(data) if seen else None
         if issue is not None:

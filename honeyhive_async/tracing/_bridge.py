@@ -24,20 +24,15 @@ only the standard library.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .._sync import call_in_loop, running_loop
 from ._background import ThreadSink
-from ._delivery import _running_loop
 from ._encode import encode
 from ._spans import Node, Session, adopt_root
 from ._state import CURRENT, ParentFinder, set_parent_finder, warn_limited
 from ._tracer import Tracer
-
-if TYPE_CHECKING:
-    from .. import DeliveryReport
 
 __all__ = [
     "Node",
@@ -127,34 +122,10 @@ def flush(tracer: Tracer, timeout: float) -> bool:
     loop = sink.loop
     if loop is None or loop.is_closed():
         return False
-    if _running_loop() is loop:
+    if running_loop() is loop:
         sink.drain()
         return True
-    future: concurrent.futures.Future[DeliveryReport] = concurrent.futures.Future()
     try:
-        loop.call_soon_threadsafe(_start, tracer, timeout, future)
-        return future.result(timeout + 1.0).ok
-    except (TimeoutError, concurrent.futures.TimeoutError, RuntimeError):  # stalled or closed
-        future.cancel()
+        return call_in_loop(loop, lambda: tracer.flush(timeout), timeout + 1.0).ok
+    except (TimeoutError, RuntimeError):  # stalled or closed
         return False
-
-
-def _start(tracer: Tracer, timeout: float, future: concurrent.futures.Future[Any]) -> None:
-    """On the loop: flush and report into *future*.
-
-    The coroutine is made here, not by the caller, so a loop that never
-    gets to this leaves no coroutine behind that was never awaited.
-    """
-    if not future.set_running_or_notify_cancel():
-        return
-    task = asyncio.ensure_future(tracer.flush(timeout))
-
-    def done(task: asyncio.Future[DeliveryReport]) -> None:
-        if task.cancelled():
-            future.set_exception(concurrent.futures.CancelledError())
-        elif task.exception() is not None:
-            future.set_exception(task.exception())
-        else:
-            future.set_result(task.result())
-
-    task.add_done_callback(done)

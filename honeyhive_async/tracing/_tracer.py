@@ -270,7 +270,7 @@ class Tracer:
 
         body: UpdateEventRequestBodyDict = {"event_id": event_id, "feedback": dict(feedback)}
         try:
-            return await self._sink.call(lambda batcher: events_update_event(batcher._core, body))
+            return await self._sink.call(lambda batcher: events_update_event(batcher.core, body))
         except RuntimeError as exc:  # the delivery thread could not start
             return Err(TransportError(str(exc), operation_id="updateEvent", sent=False))
 
