@@ -20,9 +20,13 @@ enrich (an object, say), edit these files:
    ``UpdateEventRequestBody``, ``SessionPropertiesBatch``.
 3. ``honeyhive_async/params.py``: the ``TypedDict`` of each of those requests.
 4. ``honeyhive_async/tracing/_spans.py``: a keyword of ``Node.enrich``,
-   ``enrich`` and ``enrich_session`` (and of the tuple of values each passes).
+   ``enrich`` and ``enrich_session`` (and of the tuple of values each
+   passes), and its starting value in ``Node.__init__`` (the slot follows).
 5. ``honeyhive_async/server/_fields.py``: its column (kind, schema, default).
-6. ``honeyhive_async/server/_layout.py``: the migration that adds the column.
+6. ``honeyhive_async/server/_layout.py``: the :func:`add_field` migration
+   that adds the column to older database files.
+
+Then the docs that list the fields (``docs/tracing.md``, ``docs/server.md``).
 
 Everything else (tracing's spans and processors, the bridge's session
 event, the server's merges, session building and OpenAPI schemas, the
