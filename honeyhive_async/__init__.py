@@ -24,7 +24,8 @@ environment turns the SDK's logging on.
 import os
 import sys
 
-from ._version import __version__
+__version__ = "0.1.0"
+"""This release's version (the build reads it from here)."""
 
 # typing.TYPE_CHECKING without importing typing (about 8 ms, which the
 # standard-library-only ``tracing`` subpackage would otherwise pay).

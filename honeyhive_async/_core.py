@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING
 import aiohttp
 from yarl import URL
 
-from . import _defaults
+from . import __version__, _defaults
 from ._config import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryConfig
 from ._utils import AsyncClosing
-from ._version import __version__
 
 if TYPE_CHECKING:
     from aiohttp.client_middlewares import ClientMiddlewareType

@@ -53,6 +53,9 @@ __all__ = [
     "MAX_TIME_MS",
     "MODEL_RULES",
     "NEGATIONS",
+    "NO_VALUE_OPERATORS",
+    "FILTER_OPERATORS",
+    "TEXT_OPERATORS",
     "NonEmpty",
     "Number",
     "OPERATORS_BY_TYPE",
@@ -108,6 +111,19 @@ OPERATORS_BY_TYPE: Mapping[str, frozenset[str]] = {
 """The positive operators each filter type takes; ``exists`` applies to all."""
 NEGATIONS: Mapping[str, str] = {"is not": "is", "not contains": "contains", "not exists": "exists"}
 """Each negated operator and the positive form it negates."""
+NO_VALUE_OPERATORS = frozenset(
+    op for op in ("exists", *NEGATIONS) if NEGATIONS.get(op, op) == "exists"
+)
+"""The operators that take no value: they apply to every filter type."""
+TEXT_OPERATORS = frozenset(
+    op for op in ("contains", *NEGATIONS) if NEGATIONS.get(op, op) == "contains"
+)
+"""The operators that compare text whatever the field holds (a filter without a type: string)."""
+FILTER_OPERATORS = frozenset(
+    {*NO_VALUE_OPERATORS, *NEGATIONS, *(op for ops in OPERATORS_BY_TYPE.values() for op in ops)}
+)
+"""Every filter operator: with this module's table of types and negations, the one table
+(``models.FilterOperator`` spells them for type checkers; a test holds the two equal)."""
 
 
 class NonEmpty:
@@ -268,9 +284,14 @@ def batch_session_id(body: Mapping[str, Any]) -> Any:
         return props["session_id"]
     events = body.get("events")
     for event in events if isinstance(events, list) else ():
-        if isinstance(event, Mapping) and event.get("event_type") == "session":
+        if _is_mapping(event) and event.get("event_type") == "session":
             return event.get("event_id") or event.get("session_id")
     return None
+
+
+def _is_mapping(value: Any) -> bool:
+    # A plain dict first: the ABC check costs more than the rest of a rule per event.
+    return value.__class__ is dict or isinstance(value, Mapping)
 
 
 def single_session_issues(body: Mapping[str, Any]) -> list[Issue]:
@@ -280,7 +301,7 @@ def single_session_issues(body: Mapping[str, Any]) -> list[Issue]:
     shared = batch_session_id(body)
     issues: list[Issue] = []
     for index, event in enumerate(body.get("events") or ()):
-        if isinstance(event, Mapping):
+        if _is_mapping(event) and event.get("event_type") == "session":
             found = session_issues(event, batch_session_id=shared)
             issues += [(("events", index, *path), message) for path, message in found]
     return issues

@@ -28,6 +28,7 @@ optionals are omitted from the wire; free-form objects pass through as given.
 from __future__ import annotations
 
 import functools
+import linecache
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -192,7 +193,10 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
             "        raise Refused from None",
         ]
     )
-    exec(compile(source, f"<honeyhive_async mapping encoder {cls.__name__}>", "exec"), names)
+    filename = f"<honeyhive_async mapping encoder {cls.__name__}>"
+    # Registered like a file, so that a traceback through the encoder shows its lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), names)
     encode: Callable[[Any], Any] = names["encode"]
     return encode
 

@@ -24,6 +24,7 @@ for validation to refuse with its field path.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -31,7 +32,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from .. import models
+from .. import _rules, models
 from .._defaults import NO_DEFAULTS, RequestDefaults
 from ..errors import RequestValidationError, ValidationIssue
 
@@ -53,8 +54,6 @@ SECONDS_RANGE = (1e9, 1e11)
 1973): refused for ``start_time`` and ``end_time``, which are milliseconds."""
 
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_TEXT_OPERATORS = frozenset({"contains", "not contains"})
-_NO_VALUE = frozenset({"exists", "not exists"})
 
 
 def infer_filter_type(value: str) -> models.FilterType:
@@ -73,9 +72,9 @@ def filter_type(operator: object, value: str) -> models.FilterType | None:
     """
     if not isinstance(operator, str):  # not an operator: validation names it later
         return infer_filter_type(value)
-    if operator in _NO_VALUE:
+    if operator in _rules.NO_VALUE_OPERATORS:
         return None
-    if operator in _TEXT_OPERATORS:
+    if operator in _rules.TEXT_OPERATORS:
         return "string"
     return infer_filter_type(value)
 
@@ -138,11 +137,11 @@ def prepare_event(
 
 
 def _is_record(value: object) -> bool:
-    return isinstance(value, Mapping) or attrs.has(type(value))
+    return value.__class__ is dict or isinstance(value, Mapping) or attrs.has(type(value))
 
 
 def _get(record: Any, name: str) -> Any:
-    if isinstance(record, Mapping):
+    if record.__class__ is dict or isinstance(record, Mapping):
         return record.get(name)
     return getattr(record, name, None)
 
@@ -174,7 +173,7 @@ def _each(
         step(r, defaults, issues, f"{path}[{i}]") if _is_record(r) else r
         for i, r in enumerate(records)
     ]
-    return records if all(a is b for a, b in zip(out, records, strict=True)) else out
+    return records if all(map(operator.is_, out, records)) else out
 
 
 # -- events -------------------------------------------------------------------
@@ -193,6 +192,20 @@ def _missing(record: Any, defaults: RequestDefaults, names: tuple[str, ...]) -> 
 
 
 def _event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) -> Any:
+    if record.__class__ is dict:  # the common case, without a detour
+        get = record.get
+        project, source = defaults.project, defaults.source
+        if (
+            get("config") is not None
+            and get("inputs") is not None
+            and (project is None or get("project") is not None)
+            and (source is None or get("source") is not None)
+            and get("start_time").__class__ in _PLAIN_TIMES
+            and get("end_time").__class__ in _PLAIN_TIMES
+            and not _in_seconds(get("start_time"))
+            and not _in_seconds(get("end_time"))
+        ):
+            return record
     changes = _missing(record, defaults, ("project", "source"))
     if isinstance(record, Mapping):
         for name in ("config", "inputs"):
@@ -205,7 +218,7 @@ def _event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) ->
                 millis = _millis(value, _at(path, name), issues)
                 if millis is not None:
                     changes[name] = millis
-        elif value is not None and SECONDS_RANGE[0] <= value < SECONDS_RANGE[1]:
+        elif _in_seconds(value):
             issues.append(
                 (
                     _at(path, name),
@@ -214,6 +227,13 @@ def _event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) ->
                 )
             )
     return _with(record, changes)
+
+
+_PLAIN_TIMES = frozenset({type(None), int, float})
+
+
+def _in_seconds(value: Any) -> bool:
+    return value is not None and SECONDS_RANGE[0] <= value < SECONDS_RANGE[1]
 
 
 def _millis(moment: datetime, path: str, issues: Issues) -> float | None:

@@ -43,6 +43,7 @@ __all__ = [
     "EventKind",
     "RequestCodec",
     "assign_event_id",
+    "session_event_id",
     "encode_event",
     "event_kind",
 ]
@@ -101,27 +102,35 @@ class EncodedEvent:
         self.data = data
 
 
+def session_event_id(event: Mapping[str, Any], batch: Mapping[str, Any] | None) -> Any:
+    """The id an id-less *event* takes because it is a session event; ``None`` for others.
+
+    The one rule for such ids: a session event is its own session, so it
+    takes its ``session_id``, or else the batch's session
+    (:func:`._rules.batch_session_id`) when *batch* is a single-session
+    batch body.
+    """
+    if event.get("event_type") != "session":
+        return None
+    own = event.get("session_id")
+    if own is not None or batch is None or batch.get("is_single_session") is not True:
+        return own
+    return _rules.batch_session_id(batch)
+
+
 def assign_event_id(
     event: dict[str, Any], batch: Mapping[str, Any] | None, new_id: Callable[[], str]
 ) -> str:
-    """The ``event_id`` of wire *event*, given one from *new_id* if it has none.
-
-    The one rule for ids made by the client: a session event is its own
-    session, so an id-less one takes its ``session_id``, or else the batch's
-    session (:func:`._rules.batch_session_id`) when *batch* is a
-    single-session batch body.
-    """
+    """The ``event_id`` of wire *event*, given one if it has none (:func:`session_event_id`,
+    else a fresh one from *new_id*)."""
     event_id = event.get("event_id")
     if event_id is None:
-        if event.get("event_type") == "session":
-            event_id = event.get("session_id")
-            if event_id is None and batch is not None and batch.get("is_single_session") is True:
-                event_id = _rules.batch_session_id(batch)
-        event["event_id"] = event_id = event_id or new_id()
+        event_id = event["event_id"] = session_event_id(event, batch) or new_id()
     return event_id
 
 
 _EVENT_ID = operator.itemgetter("event_id")
+_EVENT_TYPE = operator.itemgetter("event_type")
 
 
 def _assign_all(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
@@ -134,12 +143,13 @@ def _assign_all(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
     if found.__class__ is dict:  # one event: the common case, kept cheap
         return (assign_event_id(found, None, new_event_id),)
     events: list[dict[str, Any]] = found
-    missing = sum("event_id" not in event for event in events)
+    missing = [event for event in events if "event_id" not in event]
     if missing:
-        fresh = iter(new_event_ids(missing))
-        for event in events:
-            if "event_id" not in event:
-                assign_event_id(event, wire, fresh.__next__)
+        for event, event_id in zip(missing, new_event_ids(len(missing)), strict=True):
+            event["event_id"] = event_id
+        if "session" in map(_EVENT_TYPE, missing):  # rare: a session event is its own session
+            for event in missing:
+                event["event_id"] = session_event_id(event, wire) or event["event_id"]
     return tuple(map(_EVENT_ID, events))
 
 

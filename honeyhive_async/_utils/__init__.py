@@ -3,25 +3,32 @@
 Every other part of the package takes them from here, never from the
 modules below: JSON text (:mod:`._json`), client-side event ids from one
 generator and one pool (:mod:`._ids`), keeping the key out of text
-(:mod:`._secrets`), ``with`` blocks for closable objects (:mod:`._closing`)
-and ``HONEYHIVE_LOG`` (:mod:`._logging`).
+(:mod:`._secrets`), ``with`` blocks for closable objects (:mod:`._closing`),
+files only their owner reads (:mod:`._files`), rate-limited warnings
+(:mod:`._warnings`) and ``HONEYHIVE_LOG`` (:mod:`._logging`).
 """
 
-from ._closing import AsyncClosing, Closing
+from ._closing import AsyncClosing, AsyncResource, Closing
+from ._files import PRIVATE_FILE_MODE, open_private
 from ._ids import event_id_stream, new_event_id, new_event_ids
 from ._json import make_json_encoder
 from ._logging import configure as configure_logging
 from ._secrets import MIN_FRAGMENT, preview, scrub
+from ._warnings import RateLimitedLog
 
 __all__ = [
     "MIN_FRAGMENT",
+    "PRIVATE_FILE_MODE",
+    "RateLimitedLog",
     "AsyncClosing",
+    "AsyncResource",
     "Closing",
     "configure_logging",
     "event_id_stream",
     "make_json_encoder",
     "new_event_id",
     "new_event_ids",
+    "open_private",
     "preview",
     "scrub",
 ]

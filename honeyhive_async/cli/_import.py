@@ -28,10 +28,10 @@ import uuid
 from collections.abc import AsyncGenerator, Mapping
 from typing import IO, Any
 
-from .._batching._batcher import EventBatcher, event_kind
-from .._batching._dead_letter import open_private
-from .._batching._report import DeliveryReport
+from .._batching import DeliveryReport, EventBatcher
+from .._codec import event_kind
 from .._core import HoneyHiveCore
+from .._utils import open_private
 from ..errors import RequestValidationError
 from ._options import count, whole
 from ._progress import Progress

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.trace import SpanContext
 
-    from .. import EventBatcher
+    from .._batching import EventBatcher
 
 __all__ = ["BUFFER_SECONDS", "MAX_BUFFERED", "MAX_TRACKED", "HoneyHiveSpanProcessor"]
 
@@ -412,7 +412,7 @@ def _times(span: ReadableSpan) -> tuple[float, float, float]:
 
 
 def _tracer_for(target: object, project: str | None, source: str) -> Tracer:
-    from .. import EventBatcher
+    from .._batching import EventBatcher
 
     if isinstance(target, Tracer):
         if project is not None and project != target.project:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .. import __version__, _rules
 from .._fields import SESSION_FIELDS, UPDATE_FIELDS
-from .._version import __version__
+from .._rules import NO_VALUE_OPERATORS
 from ..models import EVENT_TYPES, FILTER_OPERATORS, FILTER_TYPES
 from ._fields import DURATION, EVENT_FIELDS, ID, ID_LIST, NUM, OBJ, STR, Schema
 from ._grammar import (
@@ -38,7 +39,14 @@ __all__ = [
     "openapi_document",
 ]
 
-MAX_LIMIT = 7500
+MAX_LIMIT = _rules.MAX_LIMIT
+
+
+def bounds(model: str, field: str) -> Schema:
+    """``minimum`` and ``maximum`` of *model*'s *field*, from the shared value rules."""
+    rule = _rules.FIELD_RULES[model][field]
+    assert isinstance(rule, _rules.Bounds), f"{model}.{field} has no bounds"
+    return {"minimum": rule.low, "maximum": rule.high}
 
 
 def _ref(name: str) -> Schema:
@@ -163,7 +171,7 @@ _EVENT_FILTER: Schema = {
     "description": "`exists`/`not exists` apply to any type; other operators compare "
     "`value`, whose form the filter's type decides.",
     "anyOf": [
-        {"properties": {"operator": {"enum": ["exists", "not exists"]}}},
+        {"properties": {"operator": {"enum": sorted(NO_VALUE_OPERATORS)}}},
         *(_filter_case(filter_type) for filter_type in FILTER_TYPES),
     ],
 }
@@ -180,8 +188,8 @@ _GET_EVENTS: Schema = {
             "properties": {"$gte": _DATETIME, "$lte": _DATETIME},
         },
         "projections": {"type": "array", "items": _FIELD_PATH},
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 1000},
-        "page": {"type": "integer", "minimum": 1, "default": 1},
+        "limit": {"type": "integer", **bounds("GetEventsRequestBody", "limit"), "default": 1000},
+        "page": {"type": "integer", **bounds("GetEventsRequestBody", "page"), "default": 1},
     },
 }
 

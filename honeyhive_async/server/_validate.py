@@ -172,6 +172,10 @@ def _check_bounds(value: Any, schema: Mapping[str, Any], path: tuple[PathSegment
     enum = schema.get("enum")
     if enum is not None and value not in enum:
         raise Invalid(path, "must be one of " + ", ".join(map(str, enum)))
+    if "minimum" in schema and "maximum" in schema:  # a shared rule's bounds: its message
+        problem = _rules.Bounds(schema["minimum"], schema["maximum"]).problem(value)
+        if problem is not None:
+            raise Invalid(path, problem)
     if "minimum" in schema and value < schema["minimum"]:
         raise Invalid(path, f"must be >= {schema['minimum']}")
     if "maximum" in schema and value > schema["maximum"]:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from .._sync import call_in_loop, submit_to_loop
 from ..server import DEFAULT_MAX_BODY_BYTES, FaultConfig, FaultKind, LocalServer
-from ..server._query import EventQuery, compile_query
+from ..server._bridge import EventQuery, compile_query
 from ._trees import EventTree, Shape, build_trees, sort_key, tree_shapes
 
 __all__ = ["BackgroundServer"]

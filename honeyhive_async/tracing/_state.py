@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
+
+from .._utils import RateLimitedLog
 
 if TYPE_CHECKING:
     from ._spans import Node
@@ -105,19 +106,9 @@ def active_tracer() -> Tracer | None:
     return tracer
 
 
-_LIMIT_SECONDS = 10.0
-_limits: dict[str, list[float]] = {}
+_WARNINGS = RateLimitedLog(log, 10.0)
 
 
 def warn_limited(key: str, message: str, *args: Any, exc_info: bool = False) -> None:
     """Log a WARNING at most once per 10 s per *key*, saying how many were held back."""
-    now = time.monotonic()
-    entry = _limits.get(key)
-    if entry is None:
-        entry = _limits[key] = [now - _LIMIT_SECONDS, 0]
-    if now - entry[0] < _LIMIT_SECONDS:
-        entry[1] += 1
-        return
-    held, entry[0], entry[1] = entry[1], now, 0
-    suffix = f" ({int(held)} similar messages held back)" if held else ""
-    log.warning(message + suffix, *args, exc_info=exc_info)
+    _WARNINGS.warn(key, message, *args, exc_info=exc_info)

@@ -19,7 +19,7 @@ from ._spans import Node, Scope, Session, describe
 from ._state import STATE, set_default
 
 if TYPE_CHECKING:
-    from .. import DeliveryReport, EventBatcher
+    from .._batching import DeliveryReport, EventBatcher
     from .._result import Result
     from ..params import UpdateEventRequestBodyDict
     from ._delivery import LoopSink

@@ -17,6 +17,7 @@ import pytest
 
 from honeyhive_async import tracing
 from honeyhive_async._batching import DeliveryReport
+from honeyhive_async._utils import RateLimitedLog
 from honeyhive_async.tracing import _state
 
 
@@ -114,7 +115,7 @@ def clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     _state.set_default(None)
     tracing.enable()
     monkeypatch.setattr(_state.STATE, "idle_logged", False)
-    monkeypatch.setattr(_state, "_limits", {})
+    monkeypatch.setattr(_state, "_WARNINGS", RateLimitedLog(_state.log, 10.0))
     yield
     _state.set_default(None)
     tracing.enable()
