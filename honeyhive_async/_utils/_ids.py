@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+from ._process import after_fork
+
 __all__ = ["event_id_stream", "new_event_id", "new_event_ids"]
 
 _REFILL = 256
@@ -73,5 +75,4 @@ def _after_fork_in_child() -> None:
     _pool.clear()
 
 
-if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+after_fork(_after_fork_in_child)
