@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ._fields import FIELD_KINDS
+
 __all__ = [
     "Bounds",
     "DECIMAL",
@@ -96,27 +98,7 @@ MAX_FIELD_CHARS = 256
 MAX_FIELD_SEGMENTS = 16
 """The most dot-separated segments in a field path."""
 
-EVENT_FIELD_KINDS: Mapping[str, str] = {
-    "project_id": "text",
-    "source": "text",
-    "event_name": "text",
-    "event_type": "text",
-    "event_id": "text",
-    "session_id": "text",
-    "parent_id": "text",
-    "children_ids": "json",
-    "config": "json",
-    "inputs": "json",
-    "outputs": "json",
-    "error": "text",
-    "start_time": "number",
-    "end_time": "number",
-    "duration": "number",
-    "metadata": "json",
-    "feedback": "json",
-    "metrics": "json",
-    "user_properties": "json",
-}
+EVENT_FIELD_KINDS: Mapping[str, str] = FIELD_KINDS
 """Every top-level field of a stored Event and its kind: text, number, or JSON (nested paths)."""
 
 OPERATORS_BY_TYPE: Mapping[str, frozenset[str]] = {

@@ -25,7 +25,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, overload
 
 import attrs
@@ -33,7 +33,7 @@ import attrs
 from .. import models
 from .._config import RetryConfig, check_seconds
 from .._core import HoneyHiveCore, check_timeout
-from .._utils import AsyncClosing
+from .._utils import AsyncClosing, event_id_stream
 from ..errors import BatcherClosedError, QueueFullError
 from ._dead_letter import DeadLetterWriter
 from ._intake import Intake
@@ -60,7 +60,6 @@ DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024
 """Encoded bytes per request: 1 MiB under the service's (and the local server's) 5 MiB limit."""
 
 _ENVELOPE = len('{"model_events":[]}')
-_ID_POOL = 64
 
 
 class _Buffer:
@@ -81,12 +80,6 @@ class _LoopState:
     loop: asyncio.AbstractEventLoop
     room: asyncio.Event
     sender: BatchSender
-
-
-def _fresh_ids() -> Iterator[str]:
-    """Client-side event ids, drawn from the OS a few dozen at a time."""
-    while True:
-        yield from models.new_event_ids(_ID_POOL)
 
 
 def _positive_int(name: str, value: object) -> int:
@@ -187,7 +180,7 @@ class EventBatcher(AsyncClosing):
         self._buffers: dict[EventKind, _Buffer] = {"event": _Buffer(), "model_event": _Buffer()}
         self._queued = self._queued_bytes = self._sent = self._omitted = 0
         self._undelivered: list[UndeliveredEvent] = []
-        self._ids = _fresh_ids()
+        self._ids = event_id_stream()
         self._closed = False
         self.final_report: DeliveryReport | None = None
         """The report of :meth:`aclose` (also when ``async with`` closed the batcher)."""

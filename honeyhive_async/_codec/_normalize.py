@@ -37,9 +37,14 @@ from .._defaults import NO_DEFAULTS, RequestDefaults
 from ..errors import RequestValidationError, ValidationIssue
 
 __all__ = [
+    "EMPTY_OBJECTS",
+    "ENCODED_IN_ONE_PASS",
+    "FROM_DEFAULTS",
     "SECONDS_RANGE",
+    "TIMES",
     "filter_type",
     "filter_value",
+    "in_seconds",
     "infer_filter_type",
     "iso_utc",
     "prepare_event",
@@ -48,6 +53,27 @@ __all__ = [
 
 R = TypeVar("R")
 Issues = list[ValidationIssue]
+
+FROM_DEFAULTS: Mapping[str, tuple[str, ...]] = {
+    "CreateEventRequest": ("project", "source"),
+    "CreateModelEvent": ("project", "source"),
+}
+"""The fields of each event model a mapping may leave out, taken from the core's defaults."""
+EMPTY_OBJECTS: Mapping[str, tuple[str, ...]] = {"CreateEventRequest": ("config", "inputs")}
+"""The object fields of each event model that are ``{}`` when left out (the wire needs them)."""
+TIMES: Mapping[str, tuple[str, ...]] = {"CreateEventRequest": ("start_time", "end_time")}
+"""The fields of each event model that are times in epoch milliseconds (datetimes converted)."""
+ENCODED_IN_ONE_PASS = frozenset(
+    {
+        models.CreateEventRequestBody,
+        models.CreateEventBatchRequestBody,
+        models.CreateModelEventRequestBody,
+        models.CreateModelEventBatchRequestBody,
+    }
+)
+"""Requests whose steps the compiled encoders take themselves from the tables above
+(:func:`._converter.mapping_encoder`), so a valid one is read once: this step runs only
+for a request those encoders refuse (a datetime, a time in seconds, a model in a mapping)."""
 
 SECONDS_RANGE = (1e9, 1e11)
 """Times in this range are seconds since the epoch (2001 to 5138), not milliseconds (1970 to
@@ -192,33 +218,19 @@ def _missing(record: Any, defaults: RequestDefaults, names: tuple[str, ...]) -> 
 
 
 def _event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) -> Any:
-    if record.__class__ is dict:  # the common case, without a detour
-        get = record.get
-        project, source = defaults.project, defaults.source
-        if (
-            get("config") is not None
-            and get("inputs") is not None
-            and (project is None or get("project") is not None)
-            and (source is None or get("source") is not None)
-            and get("start_time").__class__ in _PLAIN_TIMES
-            and get("end_time").__class__ in _PLAIN_TIMES
-            and not _in_seconds(get("start_time"))
-            and not _in_seconds(get("end_time"))
-        ):
-            return record
-    changes = _missing(record, defaults, ("project", "source"))
+    changes = _missing(record, defaults, FROM_DEFAULTS["CreateEventRequest"])
     if isinstance(record, Mapping):
-        for name in ("config", "inputs"):
+        for name in EMPTY_OBJECTS["CreateEventRequest"]:
             if record.get(name) is None:
                 changes[name] = {}
-    for name in ("start_time", "end_time"):
+    for name in TIMES["CreateEventRequest"]:
         value = _get(record, name)
         if value is not None and value.__class__ is not int and value.__class__ is not float:
             if isinstance(value, datetime):
                 millis = _millis(value, _at(path, name), issues)
                 if millis is not None:
                     changes[name] = millis
-        elif _in_seconds(value):
+        elif in_seconds(value):
             issues.append(
                 (
                     _at(path, name),
@@ -229,10 +241,8 @@ def _event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) ->
     return _with(record, changes)
 
 
-_PLAIN_TIMES = frozenset({type(None), int, float})
-
-
-def _in_seconds(value: Any) -> bool:
+def in_seconds(value: Any) -> bool:
+    """Whether the number *value* (or ``None``) is plainly a time in seconds, not milliseconds."""
     return value is not None and SECONDS_RANGE[0] <= value < SECONDS_RANGE[1]
 
 
@@ -250,7 +260,7 @@ _NAIVE = (
 
 
 def _model_event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) -> Any:
-    return _with(record, _missing(record, defaults, ("project", "source")))
+    return _with(record, _missing(record, defaults, FROM_DEFAULTS["CreateModelEvent"]))
 
 
 # -- queries ------------------------------------------------------------------

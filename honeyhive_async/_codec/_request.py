@@ -29,9 +29,9 @@ from .. import _rules, models
 from .._defaults import RequestDefaults
 from .._utils import new_event_id, new_event_ids
 from ..errors import RequestValidationError
-from ._converter import structure_or_refuse, to_wire
+from ._converter import Refused, mapping_encoder, structure_or_refuse, to_wire
 from ._json import to_json
-from ._normalize import prepare_event, prepare_request
+from ._normalize import ENCODED_IN_ONE_PASS, prepare_event, prepare_request
 
 __all__ = [
     "BATCH_EVENT_DEPTH",
@@ -161,7 +161,7 @@ class RequestCodec(Generic[Req]):
     of a batch's list, so that nesting is bounded event by event.
     """
 
-    __slots__ = ("events_in", "items_in", "operation_id", "request_type")
+    __slots__ = ("events_in", "items_in", "one_pass", "operation_id", "request_type")
 
     def __init__(
         self,
@@ -175,6 +175,7 @@ class RequestCodec(Generic[Req]):
         self.operation_id = operation_id
         self.events_in = events_in
         self.items_in = items_in
+        self.one_pass = request_type in ENCODED_IN_ONE_PASS
 
     def encode(
         self, request: Req | Mapping[str, Any] | Encoded, defaults: RequestDefaults
@@ -182,11 +183,21 @@ class RequestCodec(Generic[Req]):
         """*request* as a body ready to send; ``RequestValidationError`` naming each bad field."""
         if request.__class__ is Encoded:
             return request
-        request = prepare_request(defaults, self.request_type, request, self.operation_id)
-        wire = to_wire(request, self.request_type, self.operation_id)
+        if self.one_pass:  # normalized, checked and mapped in one pass, when nothing converts
+            try:
+                wire = mapping_encoder(self.request_type)(request, defaults)
+            except Refused:
+                wire = self._normalized(request, defaults)
+        else:
+            wire = self._normalized(request, defaults)
         event_ids = _assign_all(wire, self.events_in)
         items = None if self.items_in is None else len(wire.get(self.items_in) or ())
         return Encoded(to_json(wire, self.operation_id, items=items), event_ids)
+
+    def _normalized(self, request: Any, defaults: RequestDefaults) -> dict[str, Any]:
+        """The wire dict of *request* after :mod:`._normalize`'s step (datetimes, filters)."""
+        request = prepare_request(defaults, self.request_type, request, self.operation_id)
+        return to_wire(request, self.request_type, self.operation_id, defaults)
 
     def model(self, request: Req | Mapping[str, Any], defaults: RequestDefaults) -> Req:
         """*request* normalized and checked as :meth:`encode` would, as its model (for paging)."""
@@ -225,7 +236,11 @@ def encode_event(event: AnyEvent, defaults: RequestDefaults, ids: Iterator[str])
     """
     kind = event_kind(event)
     operation_id = EVENT_OPERATION_IDS[kind]
-    event = prepare_event(kind, event, defaults, operation_id)
-    wire = to_wire(event, EVENT_MODELS[kind], operation_id)
+    model = EVENT_MODELS[kind]
+    try:  # normalized, checked and mapped in one pass, when nothing converts
+        wire = mapping_encoder(model)(event, defaults)
+    except Refused:
+        event = prepare_event(kind, event, defaults, operation_id)
+        wire = to_wire(event, model, operation_id, defaults)
     event_id = None if kind == "model_event" else assign_event_id(wire, None, ids.__next__)
     return EncodedEvent(kind, event_id, to_json(wire, operation_id, depth=BATCH_EVENT_DEPTH))

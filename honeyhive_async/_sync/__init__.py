@@ -7,8 +7,10 @@ tracing can take it without importing asyncio or aiohttp):
   coroutine on another thread's loop; :func:`shared_loop` is the process's
   background loop thread; :func:`run_blocking` is the blocking clients' way
   through it (:mod:`._door`);
-- one hand-off queue, :class:`Handoff`, from any thread to a loop (:mod:`._handoff`);
-- one registry for exit and one for fork (:mod:`._process`).
+- one hand-off queue, :class:`Handoff`, from any thread to a loop (:mod:`._handoff`).
+
+The registries for exit and fork work are in :mod:`.._utils` (``at_exit``,
+``before_fork``, ``after_fork``), which the id pool needs too.
 
 The blocking client (:mod:`._client`, ``HoneyHiveSync``) and batcher
 (:mod:`._batcher`, ``EventBatcherSync``) live here too; the package root
@@ -25,16 +27,11 @@ from ._door import (
     submit_to_loop,
 )
 from ._handoff import Handoff
-from ._process import after_fork, at_exit, before_fork, close_at_exit
 
 __all__ = [
     "Handoff",
     "LoopThread",
-    "after_fork",
-    "at_exit",
-    "before_fork",
     "call_in_loop",
-    "close_at_exit",
     "refuse_running_loop",
     "run_blocking",
     "running_loop",

@@ -27,11 +27,10 @@ from .._batching import DeliveryReport, EventBatcher
 from .._codec import AnyEvent, EncodedEvent, encode_event
 from .._config import check_seconds
 from .._core import HoneyHiveCore
-from .._utils import Closing
+from .._utils import Closing, close_at_exit
 from ..errors import BatcherClosedError
 from ._door import refuse_running_loop, run_blocking, shared_loop
 from ._handoff import Handoff
-from ._process import close_at_exit
 
 __all__ = ["EventBatcherSync"]
 

@@ -25,11 +25,10 @@ from .._core import BearerAuth, HoneyHiveCore
 from .._paging import iter_pages
 from .._result import Result
 from .._sdk import core_for, facade_method
-from .._utils import Closing
+from .._utils import Closing, close_at_exit
 from ..params import GetEventsRequestBodyDict
 from ._batcher import EventBatcherSync
 from ._door import refuse_running_loop, run_blocking, shared_loop
-from ._process import close_at_exit
 
 __all__ = ["HoneyHiveSync", "SyncEvents"]
 

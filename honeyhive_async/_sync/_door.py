@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._process import after_fork, before_fork
+from .._utils import after_fork, before_fork
 
 if TYPE_CHECKING:
     import asyncio

@@ -17,6 +17,7 @@ import copy
 from typing import Any
 
 from .. import __version__, _rules
+from .._fields import SESSION_FIELDS, UPDATE_FIELDS
 from .._rules import MAX_DURATION_MS, MAX_TIME_MS, NO_VALUE_OPERATORS
 from ..models import EVENT_TYPES, FILTER_OPERATORS, FILTER_TYPES
 from ._fields import DURATION, EVENT_FIELDS, ID, ID_LIST, MS, NUM, OBJ, STR, Schema
@@ -91,21 +92,12 @@ _CREATE_MODEL_EVENT: Schema = {
     },
 }
 
+_FIELD = {field.name: field for field in EVENT_FIELDS}
+_SESSION_IDS = {"session_name": _ID, "session_id": _ID}
+
 _SESSION_PROPERTIES: Schema = {
     "type": "object",
-    "properties": {
-        "session_name": _ID,
-        "source": _STR,
-        "session_id": _ID,
-        "error": _STR,
-        "config": _OBJ,
-        "inputs": _OBJ,
-        "outputs": _OBJ,
-        "user_properties": _OBJ,
-        "metrics": _OBJ,
-        "feedback": _OBJ,
-        "metadata": _OBJ,
-    },
+    "properties": {name: _SESSION_IDS.get(name) or _FIELD[name].value for name in SESSION_FIELDS},
 }
 
 
@@ -160,13 +152,7 @@ _UPDATE_EVENT: Schema = {
     "required": ["event_id"],
     "properties": {
         "event_id": _ID,
-        "metadata": _OBJ,
-        "feedback": _OBJ,
-        "metrics": _OBJ,
-        "outputs": _OBJ,
-        "config": _OBJ,
-        "user_properties": _OBJ,
-        "duration": _DURATION,
+        **{name: _FIELD[name].create_schema for name in UPDATE_FIELDS},
     },
 }
 

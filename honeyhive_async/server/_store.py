@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from .._fields import MERGED_FIELDS
 from .._utils import AsyncResource
 from . import _layout
 from ._query import EventQuery, project_event
@@ -31,9 +32,6 @@ from ._trees import (
 __all__ = ["MERGED_FIELDS", "EventStore"]
 
 _T = TypeVar("_T")
-
-MERGED_FIELDS = ("metadata", "feedback", "metrics", "user_properties", "outputs", "config")
-"""Fields that updateEvent merges key by key into the stored object."""
 
 
 def _first_sightings(

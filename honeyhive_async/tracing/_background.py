@@ -16,7 +16,8 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._sync import after_fork, at_exit, call_in_loop, shared_loop, submit_to_loop
+from .._sync import call_in_loop, shared_loop, submit_to_loop
+from .._utils import after_fork, at_exit
 from ._delivery import DEFAULT_MAX_PENDING, LoopSink
 from ._encode import DEFAULT_MAX_VALUE_CHARS
 from ._state import STATE, log, set_default
