@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .._fields import SESSION_FIELDS
 from ._events import build_event, now_ms
 from ._openapi import SCHEMAS
 from ._store import EventStore
@@ -25,20 +26,15 @@ __all__ = ["DEFAULT_PROJECT", "otlp_traces", "session_start"]
 DEFAULT_PROJECT = "default"
 """The project of a session that names none (HoneyHive infers it from the key)."""
 _LOCAL_ORG = "local"
+_NAMING = ("session_name", "source", "session_id")
 _SESSION_FIELDS = (
-    "config",
-    "inputs",
-    "outputs",
-    "metadata",
-    "metrics",
-    "feedback",
-    "user_properties",
-    "error",
+    *(name for name in SESSION_FIELDS if name not in _NAMING),
     "start_time",
     "end_time",
     "duration",
     "children_ids",
 )
+"""What a started session keeps as given: the session properties (less what names it) and times."""
 
 
 def _store(request: web.Request) -> EventStore:
