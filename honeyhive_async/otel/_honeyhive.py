@@ -18,17 +18,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .._fields import OBJECT_FIELDS
+
 __all__ = ["EVENT_TYPES", "FIELD_PREFIXES", "ROUTING", "HoneyHiveFields", "split"]
 
-FIELD_PREFIXES = {
-    "honeyhive_inputs": "inputs",
-    "honeyhive_outputs": "outputs",
-    "honeyhive_metadata": "metadata",
-    "honeyhive_config": "config",
-    "honeyhive_metrics": "metrics",
-    "honeyhive_feedback": "feedback",
-    "honeyhive_user_properties": "user_properties",
-}
+FIELD_PREFIXES = {f"honeyhive_{name}": name for name in OBJECT_FIELDS}
 """Attribute name (and its dotted children) -> the event field it fills."""
 
 EVENT_TYPES = frozenset({"model", "tool", "chain"})

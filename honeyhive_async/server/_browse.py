@@ -13,6 +13,7 @@ import json
 import sqlite3
 from typing import Any
 
+from .._fields import OBJECT_FIELDS
 from ._layout import EVENT_TABLE
 from ._trees import attach_children
 
@@ -28,15 +29,8 @@ __all__ = [
 
 MAX_FIELD_CHARS = 200_000
 """Characters of one payload field's JSON sent to the viewer; past that it is cut, saying so."""
-PAYLOAD_FIELDS = (
-    "inputs",
-    "outputs",
-    "config",
-    "metadata",
-    "metrics",
-    "feedback",
-    "user_properties",
-)
+PAYLOAD_FIELDS = OBJECT_FIELDS
+"""The fields that hold a payload: sent with an event when it is selected, never in the tree."""
 
 
 def _number(column: str, key: str) -> str:
