@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .._state import warn_limited
-from ._call import Accumulator, Route, is_wrapped, wrap_method, wrap_stream_request
+from ._call import Accumulator, Call, Route, is_wrapped, wrap_method
 from ._common import hyperparameters, present, usage_of
 
 __all__ = ["wrap_anthropic"]
@@ -29,11 +29,7 @@ _USAGE = (
     "cache_creation_input_tokens",
     "cache_read_input_tokens",
 )
-# The private attribute where a stream manager keeps its request (name-mangled).
-_MANAGER_REQUEST = {
-    "MessageStreamManager": "_MessageStreamManager__api_request",
-    "AsyncMessageStreamManager": "_AsyncMessageStreamManager__api_request",
-}
+_REQUEST_KEY = "_honeyhive_request"  # where a stream manager keeps the call to record
 
 
 def _tool_call(block: Any) -> dict[str, Any]:
@@ -200,19 +196,71 @@ def wrap_anthropic(client: C) -> C:
 
 
 def _wrap_stream(method: Any) -> Any:
-    """``messages.stream``: its manager's request is recorded when the manager is entered."""
+    """``messages.stream``: the manager it returns records its request when entered."""
     route = _Messages("anthropic.messages.stream")
 
     @functools.wraps(method)
     def stream(*args: Any, **kwargs: Any) -> Any:
         manager = method(*args, **kwargs)
         try:
-            attribute = _MANAGER_REQUEST.get(type(manager).__name__)
-            if attribute is not None:
-                wrap_stream_request(manager, attribute, route, kwargs)
-        except Exception:
-            warn_limited("llm", "tracing: recording a model stream failed", exc_info=True)
+            manager.__class__ = _recording(type(manager))
+            manager.__dict__[_REQUEST_KEY] = (route, kwargs)
+        except Exception:  # a manager of a shape this does not know: left as it is
+            warn_limited("llm-shape", "tracing: %s is not recorded", route.name, exc_info=True)
         return manager
 
     stream.__honeyhive_wrapped__ = True  # type: ignore[attr-defined]
     return stream
+
+
+_RECORDING: dict[type, type] = {}
+
+
+def _recording(manager: type) -> type:
+    """A subclass of the stream manager *manager* that records the request on entering.
+
+    The manager sends the request in ``__enter__`` / ``__aenter__`` and
+    wraps the answer in its helper stream (``text_stream``,
+    ``get_final_message()``, ...), which is the object instrumented. A
+    subclass keeps ``isinstance`` true, and the client's own code runs as it is.
+    """
+    found = _RECORDING.get(manager)
+    if found is not None or manager in _RECORDING.values():
+        return found or manager
+    base: Any = manager
+    if hasattr(manager, "__aenter__"):
+
+        class AsyncRecording(base):
+            async def __aenter__(self) -> Any:
+                route, kwargs = self.__dict__.pop(_REQUEST_KEY, (None, None))
+                call = None if route is None else Call.open(route, kwargs)
+                if call is None:
+                    return await super().__aenter__()
+                try:
+                    stream = await super().__aenter__()
+                except BaseException as error:
+                    call.fail(error)
+                    raise
+                return call.returned(stream, True)
+
+        recording: type = AsyncRecording
+    else:
+
+        class Recording(base):
+            def __enter__(self) -> Any:
+                route, kwargs = self.__dict__.pop(_REQUEST_KEY, (None, None))
+                call = None if route is None else Call.open(route, kwargs)
+                if call is None:
+                    return super().__enter__()
+                try:
+                    stream = super().__enter__()
+                except BaseException as error:
+                    call.fail(error)
+                    raise
+                return call.returned(stream, True)
+
+        recording = Recording
+    recording.__name__, recording.__qualname__ = manager.__name__, manager.__qualname__
+    recording.__module__ = manager.__module__
+    _RECORDING[manager] = recording
+    return recording

@@ -18,14 +18,14 @@ from __future__ import annotations
 import functools
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 from .._model_event import model_fields
 from .._spans import Session, Span, close_span, open_span
 from .._state import STATE, warn_limited
 
-__all__ = ["Accumulator", "Call", "Route", "wrap_method", "wrap_stream_request"]
+__all__ = ["Accumulator", "Call", "Route", "is_wrapped", "wrap_method"]
 
 _MARK = "__honeyhive_wrapped__"
 _RAW_HEADER = "x-stainless-raw-response"  # with_raw_response / with_streaming_response
@@ -287,56 +287,3 @@ def wrap_method(method: Callable[..., Any], route: Route, is_async: bool) -> Cal
 def is_wrapped(method: Any) -> bool:
     """Whether *method* is already one of these wrappers (wrapping twice records once)."""
     return bool(getattr(method, _MARK, False))
-
-
-class _RecordedRequest:
-    """An awaitable standing in for an async stream manager's request (made when awaited)."""
-
-    __slots__ = ("_kwargs", "_request", "_route")
-
-    def __init__(self, request: Awaitable[Any], route: Route, kwargs: Mapping[str, Any]) -> None:
-        self._request, self._route, self._kwargs = request, route, kwargs
-
-    def __await__(self) -> Any:
-        return self._run().__await__()
-
-    async def _run(self) -> Any:
-        call = Call.open(self._route, self._kwargs)
-        if call is None:
-            return await self._request
-        try:
-            raw = await self._request
-        except BaseException as error:
-            call.fail(error)
-            raise
-        return call.returned(raw, True)
-
-
-def wrap_stream_request(manager: Any, attribute: str, route: Route, kwargs: Mapping[str, Any]) -> None:
-    """Record the request a stream manager makes on entering (its private *attribute*).
-
-    Anthropic's ``messages.stream()`` returns a manager that sends the
-    request in ``__enter__`` (a callable) or ``__aenter__`` (an awaitable)
-    and wraps the raw stream in its helper; the raw stream is instrumented,
-    so ``text_stream``, ``get_final_message()`` and iteration all record.
-    """
-    request = manager.__dict__.get(attribute)
-    if request is None:
-        warn_limited("llm-shape", "tracing: %s is not recorded (unknown client version)", route.name)
-        return
-    if callable(request):
-
-        def recorded() -> Any:
-            call = Call.open(route, kwargs)
-            if call is None:
-                return request()
-            try:
-                raw = request()
-            except BaseException as error:
-                call.fail(error)
-                raise
-            return call.returned(raw, True)
-
-        setattr(manager, attribute, recorded)
-    else:
-        setattr(manager, attribute, _RecordedRequest(request, route, kwargs))
