@@ -72,6 +72,7 @@ class _Fields:
 
     __slots__ = (
         "config",
+        "first_token_ms",
         "hyper",
         "in_messages",
         "in_values",
@@ -79,7 +80,6 @@ class _Fields:
         "kinds",
         "lists",
         "metadata",
-        "first_token_ms",
         "out_messages",
         "out_values",
         "rest",

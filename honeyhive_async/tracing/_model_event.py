@@ -64,13 +64,9 @@ def usage_metadata(usage: Mapping[str, Any] | None) -> dict[str, Any]:
         out.setdefault(TOKEN_NAMES.get(name, name), value)
     if "total_tokens" not in out:
         prompt, completion = out.get("prompt_tokens"), out.get("completion_tokens")
-        if _is_count(prompt) and _is_count(completion):
+        if type(prompt) is int and type(completion) is int:  # counts (not bools, not text)
             out["total_tokens"] = prompt + completion
     return out
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def outputs_of(messages: Sequence[Any]) -> dict[str, Any]:

@@ -230,7 +230,7 @@ def _recording(manager: type) -> type:
     base: Any = manager
     if hasattr(manager, "__aenter__"):
 
-        class AsyncRecording(base):
+        class AsyncRecording(base):  # type: ignore[misc]
             async def __aenter__(self) -> Any:
                 route, kwargs = self.__dict__.pop(_REQUEST_KEY, (None, None))
                 call = None if route is None else Call.open(route, kwargs)
@@ -246,7 +246,7 @@ def _recording(manager: type) -> type:
         recording: type = AsyncRecording
     else:
 
-        class Recording(base):
+        class Recording(base):  # type: ignore[misc]
             def __enter__(self) -> Any:
                 route, kwargs = self.__dict__.pop(_REQUEST_KEY, (None, None))
                 call = None if route is None else Call.open(route, kwargs)

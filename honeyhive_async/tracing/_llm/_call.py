@@ -16,7 +16,6 @@ Nothing here raises into the caller: a failure while recording is logged
 from __future__ import annotations
 
 import functools
-import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any

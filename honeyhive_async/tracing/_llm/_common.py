@@ -21,9 +21,7 @@ def hyperparameters(kwargs: Mapping[str, Any], request: Collection[str]) -> dict
     return {
         name: value
         for name, value in kwargs.items()
-        if name not in request
-        and name not in _TRANSPORT
-        and type(value).__name__ not in _NOT_GIVEN
+        if name not in request and name not in _TRANSPORT and type(value).__name__ not in _NOT_GIVEN
     }
 
 

@@ -67,12 +67,12 @@ class _Chat(Route):
         self.name = name
 
     def request(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        messages = kwargs.get("messages")
+        messages = present(kwargs.get("messages"))
         return {
             "model": kwargs.get("model"),
             "hyperparameters": hyperparameters(kwargs, _CHAT_REQUEST),
             "tools": present(kwargs.get("tools")),
-            "chat_history": list(messages) if present(messages) is not None else [],
+            "chat_history": [] if messages is None else list(messages),
         }
 
     def response(self, result: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:

@@ -45,7 +45,9 @@ def _tool_name(body: dict[str, Any]) -> str | None:
     return str(tool.get("function", tool).get("name"))
 
 
-async def _sse(request: web.Request, events: Iterator[tuple[str | None, Any]]) -> web.StreamResponse:
+async def _sse(
+    request: web.Request, events: Iterator[tuple[str | None, Any]]
+) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
     await response.prepare(request)
     for name, data in events:
@@ -206,7 +208,10 @@ async def _responses(request: web.Request) -> web.StreamResponse:
     started = {**done, "status": "in_progress", "output": [], "usage": None}
 
     def events() -> Iterator[tuple[str | None, Any]]:
-        yield "response.created", {"type": "response.created", "sequence_number": 0, "response": started}
+        yield (
+            "response.created",
+            {"type": "response.created", "sequence_number": 0, "response": started},
+        )
         for n, part in enumerate(parts, 1):
             delta = {
                 "type": "response.output_text.delta",
@@ -236,7 +241,9 @@ def _anthropic_usage(output: int) -> dict[str, Any]:
     }
 
 
-def _message(model: str, content: list[dict[str, Any]], stop: str | None, output: int) -> dict[str, Any]:
+def _message(
+    model: str, content: list[dict[str, Any]], stop: str | None, output: int
+) -> dict[str, Any]:
     return {
         "id": "msg_fake",
         "type": "message",

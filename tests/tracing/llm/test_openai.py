@@ -71,7 +71,11 @@ async def test_chat_completion_is_one_model_event(
     assert REPLY == completion.choices[0].message.content
     expected = {
         "event_name": "openai.chat.completions.create",
-        "config": {"provider": "openai", "model": "gpt-4o", "hyperparameters": {"temperature": 0.2}},
+        "config": {
+            "provider": "openai",
+            "model": "gpt-4o",
+            "hyperparameters": {"temperature": 0.2},
+        },
         "inputs": {"chat_history": USER},
         "outputs": REPLY_MESSAGE,
         "metadata": TOKENS,
@@ -310,9 +314,7 @@ async def test_cancelled_stream_is_recorded_as_cancelled(
     got_first = asyncio.Event()
 
     async def read() -> None:
-        stream = await client.chat.completions.create(
-            model=HOLD_MODEL, messages=USER, stream=True
-        )
+        stream = await client.chat.completions.create(model=HOLD_MODEL, messages=USER, stream=True)
         async with stream:
             async for _ in stream:
                 got_first.set()
@@ -396,7 +398,10 @@ async def test_any_chunks_give_their_text_and_one_event(
     recorder.clear()
     client = tracing.wrap_openai(async_openai_client)
     stream = await client.chat.completions.create(
-        model="gpt-4o", messages=USER, stream=True, extra_headers={"X-Fake-Reply": json.dumps(parts)}
+        model="gpt-4o",
+        messages=USER,
+        stream=True,
+        extra_headers={"X-Fake-Reply": json.dumps(parts)},
     )
     await drain(stream)
 
