@@ -57,7 +57,7 @@ CASES = [
         | {"asyncio", "concurrent.futures.thread", "dataclasses", "inspect"},
     ),
     (
-        "from honeyhive_async import tracing\ntracing.wrap_openai(None)\ntracing.wrap_anthropic(None)",
+        "from honeyhive_async import tracing\ntracing.wrap_openai(1)\ntracing.wrap_anthropic(1)",
         {"honeyhive_async.tracing._llm"},
         NO_DEPENDENCIES | MODEL_CLIENTS | {"asyncio"},
     ),

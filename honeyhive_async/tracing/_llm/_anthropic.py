@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .._state import warn_limited
-from ._call import Accumulator, Call, Route, is_wrapped, wrap_method
+from ._call import Accumulator, Call, Route, is_wrapped, wrap_copies, wrap_method
 from ._common import hyperparameters, present, usage_of
 
 __all__ = ["wrap_anthropic"]
@@ -176,6 +176,7 @@ def wrap_anthropic(client: C) -> C:
     *client* is an ``anthropic.Anthropic`` or ``anthropic.AsyncAnthropic``.
     ``messages.create`` (streamed or not) and ``messages.stream()`` (its
     ``text_stream``, ``get_final_message()``, iteration) are recorded;
+    the clients ``with_options()`` and ``copy()`` make are wrapped too;
     calls through ``with_raw_response`` and ``with_streaming_response``
     pass through unrecorded. Wrapping twice records once. Never raises.
     """
@@ -190,6 +191,7 @@ def wrap_anthropic(client: C) -> C:
         stream = getattr(messages, "stream", None)
         if stream is not None and not is_wrapped(stream):
             messages.stream = _wrap_stream(stream)  # type: ignore[union-attr]
+        wrap_copies(client, wrap_anthropic)
     except Exception:
         warn_limited("llm-shape", "tracing: wrap_anthropic(%r) failed", client, exc_info=True)
     return client

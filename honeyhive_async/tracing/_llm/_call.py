@@ -24,7 +24,7 @@ from .._model_event import model_fields
 from .._spans import Session, Span, close_span, open_span
 from .._state import STATE, warn_limited
 
-__all__ = ["Accumulator", "Call", "Route", "is_wrapped", "wrap_method"]
+__all__ = ["Accumulator", "Call", "Route", "is_wrapped", "wrap_copies", "wrap_method"]
 
 _MARK = "__honeyhive_wrapped__"
 _RAW_HEADER = "x-stainless-raw-response"  # with_raw_response / with_streaming_response
@@ -286,3 +286,25 @@ def wrap_method(method: Callable[..., Any], route: Route, is_async: bool) -> Cal
 def is_wrapped(method: Any) -> bool:
     """Whether *method* is already one of these wrappers (wrapping twice records once)."""
     return bool(getattr(method, _MARK, False))
+
+
+def wrap_copies(client: Any, wrap: Callable[[Any], Any]) -> None:
+    """Make *client*'s ``with_options()`` and ``copy()`` return wrapped clients too.
+
+    Each makes a new client with resources of its own, which the wrapping
+    of *client* does not reach.
+    """
+    for name in ("with_options", "copy"):
+        method = getattr(client, name, None)
+        if method is None or is_wrapped(method):
+            continue
+        setattr(client, name, _copier(method, wrap))
+
+
+def _copier(method: Callable[..., Any], wrap: Callable[[Any], Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def copied(*args: Any, **kwargs: Any) -> Any:
+        return wrap(method(*args, **kwargs))
+
+    setattr(copied, _MARK, True)
+    return copied

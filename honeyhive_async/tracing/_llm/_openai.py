@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from .._state import warn_limited
-from ._call import Accumulator, Route, is_wrapped, wrap_method
+from ._call import Accumulator, Route, is_wrapped, wrap_copies, wrap_method
 from ._common import hyperparameters, is_async, present, usage_of
 
 __all__ = ["wrap_openai"]
@@ -258,7 +258,8 @@ def wrap_openai(client: C) -> C:
     *client* is an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` (or an Azure
     one). ``chat.completions.create`` (streamed or not),
     ``chat.completions.parse`` and ``responses.create`` (streamed or not)
-    are recorded; calls through ``with_raw_response`` and
+    are recorded, also on the clients ``with_options()`` and ``copy()``
+    make; calls through ``with_raw_response`` and
     ``with_streaming_response`` pass through unrecorded. Wrapping twice
     records once. Never raises: a client of an unknown shape is returned
     as it is, with a warning.
@@ -269,6 +270,7 @@ def wrap_openai(client: C) -> C:
         _patch(chat, "create", _Chat(provider, "openai.chat.completions.create"))
         _patch(chat, "parse", _Chat(provider, "openai.chat.completions.parse"))
         _patch(getattr(client, "responses", None), "create", _Responses(provider))
+        wrap_copies(client, wrap_openai)
     except Exception:
         warn_limited("llm-shape", "tracing: wrap_openai(%r) failed", client, exc_info=True)
     return client

@@ -239,3 +239,14 @@ async def test_any_deltas_give_their_text_and_one_event(
 
     event = await one_event(tracer, recorder)
     assert ("".join(parts), TOKENS) == (event["outputs"]["content"], event["metadata"])
+
+
+async def test_client_copies_are_wrapped_too(
+    anthropic_client: anthropic.Anthropic, tracer: tracing.Tracer, recorder: Recorder
+) -> None:
+    """with_options() makes a new client: its calls are recorded as well."""
+    client = tracing.wrap_anthropic(anthropic_client)
+    copy = client.with_options(timeout=30)
+    copy.messages.create(model="claude-test", max_tokens=64, messages=USER)
+
+    assert 1 == len(await model_events(tracer, recorder))

@@ -407,3 +407,14 @@ async def test_any_chunks_give_their_text_and_one_event(
 
     event = await one_event(tracer, recorder)
     assert "".join(parts) == event["outputs"]["content"]
+
+
+async def test_client_copies_are_wrapped_too(
+    openai_client: openai.OpenAI, tracer: tracing.Tracer, recorder: Recorder
+) -> None:
+    """with_options() makes a new client: its calls are recorded as well."""
+    client = tracing.wrap_openai(openai_client)
+    client.with_options(timeout=30).chat.completions.create(model="gpt-4o", messages=USER)
+    client.copy().chat.completions.create(model="gpt-4o", messages=USER)
+
+    assert 2 == len(await model_events(tracer, recorder))
