@@ -28,6 +28,8 @@ __all__ = [
     "TOKEN_NAMES",
     "model_fields",
     "outputs_of",
+    "request_fields",
+    "response_fields",
     "usage_metadata",
 ]
 
@@ -78,6 +80,44 @@ def outputs_of(messages: Sequence[Any]) -> dict[str, Any]:
     return {"choices": list(messages)}
 
 
+def request_fields(
+    *,
+    provider: str | None = None,
+    model: Any = None,
+    hyperparameters: Mapping[str, Any] | None = None,
+    tools: Any = None,
+    chat_history: Sequence[Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The ``config`` and ``inputs`` of a model call: what was asked, and of which model."""
+    config: dict[str, Any] = {}
+    if provider:
+        config["provider"] = provider
+    if model is not None:
+        config["model"] = model
+    if hyperparameters:
+        config["hyperparameters"] = dict(hyperparameters)
+    if tools is not None:
+        config["tools"] = tools
+    inputs = {} if chat_history is None else {"chat_history": list(chat_history)}
+    return {"config": config, "inputs": inputs}
+
+
+def response_fields(
+    *,
+    outputs: Sequence[Any] = (),
+    usage: Mapping[str, Any] | None = None,
+    time_to_first_token_ms: float | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The ``outputs``, ``metadata`` and ``metrics`` of a model call: what came back.
+
+    *outputs* are the reply messages (one per choice).
+    """
+    metrics = (
+        {} if time_to_first_token_ms is None else {TIME_TO_FIRST_TOKEN: time_to_first_token_ms}
+    )
+    return {"outputs": outputs_of(outputs), "metadata": usage_metadata(usage), "metrics": metrics}
+
+
 def model_fields(
     *,
     provider: str | None = None,
@@ -92,24 +132,16 @@ def model_fields(
     """The ``config``, ``inputs``, ``outputs``, ``metadata`` and ``metrics`` of one model call.
 
     Each is a dict (empty when nothing went there), ready for
-    ``Span.enrich``. *outputs* are the reply messages (one per choice).
+    ``Span.enrich``: :func:`request_fields` and :func:`response_fields` together.
     """
-    config: dict[str, Any] = {}
-    if provider:
-        config["provider"] = provider
-    if model is not None:
-        config["model"] = model
-    if hyperparameters:
-        config["hyperparameters"] = dict(hyperparameters)
-    if tools is not None:
-        config["tools"] = tools
-    metrics: dict[str, Any] = {}
-    if time_to_first_token_ms is not None:
-        metrics[TIME_TO_FIRST_TOKEN] = time_to_first_token_ms
-    return {
-        "config": config,
-        "inputs": {} if chat_history is None else {"chat_history": list(chat_history)},
-        "outputs": outputs_of(outputs),
-        "metadata": usage_metadata(usage),
-        "metrics": metrics,
-    }
+    asked = request_fields(
+        provider=provider,
+        model=model,
+        hyperparameters=hyperparameters,
+        tools=tools,
+        chat_history=chat_history,
+    )
+    answered = response_fields(
+        outputs=outputs, usage=usage, time_to_first_token_ms=time_to_first_token_ms
+    )
+    return {**asked, **answered}

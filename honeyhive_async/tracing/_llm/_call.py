@@ -20,7 +20,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
-from .._model_event import model_fields
+from .._model_event import request_fields, response_fields
 from .._spans import Session, Span, close_span, open_span
 from .._state import STATE, warn_limited
 
@@ -87,7 +87,7 @@ class Call:
                 return None
             span, session = opened
             if span.recording:
-                fields = model_fields(provider=route.provider, **route.request(kwargs))
+                fields = request_fields(provider=route.provider, **route.request(kwargs))
                 span.inputs = span.tracer.capture(fields["inputs"])
                 span.config = fields["config"]
             return cls(route, span, session)
@@ -176,18 +176,17 @@ class Call:
             if span.recording:
                 acc = self.acc
                 first = None if acc is None or not acc.first_ns else acc.first_ns
-                fields = model_fields(
+                fields = response_fields(
                     outputs=outputs,
                     usage=usage,
                     time_to_first_token_ms=None if first is None else (first - span.start_ns) / 1e6,
                 )
                 if how is not None:
                     fields["metadata"]["stream_end"] = how
-                span.enrich(
-                    outputs=fields["outputs"] or None,
-                    metadata=fields["metadata"] or None,
-                    metrics=fields["metrics"] or None,
-                )
+                # Set, not merged: this span is never current, so nothing else enriches it.
+                span.outputs = fields["outputs"] or None
+                span.metadata = fields["metadata"] or None
+                span.metrics = fields["metrics"] or None
         except Exception:
             warn_limited("llm", "tracing: recording a model call failed", exc_info=True)
         close_span(span, self.session, error)

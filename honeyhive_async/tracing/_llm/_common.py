@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-__all__ = ["hyperparameters", "is_async", "present", "usage_of"]
+__all__ = ["field", "hyperparameters", "is_async", "present", "usage_of"]
 
 _TRANSPORT = frozenset({"extra_headers", "extra_query", "extra_body", "timeout"})
 _NOT_GIVEN = frozenset({"NotGiven", "Omit"})  # the clients' sentinels for "not given"
@@ -25,13 +25,26 @@ def hyperparameters(kwargs: Mapping[str, Any], request: Collection[str]) -> dict
     }
 
 
+def field(value: Any, name: str) -> Any:
+    """The attribute *name* of *value*, or ``None``.
+
+    Read from the instance's ``__dict__`` first, where pydantic keeps a
+    model's fields: asking a pydantic model for an attribute it lacks costs
+    microseconds (it builds an error), a dict lookup a tenth of one.
+    """
+    fields = getattr(value, "__dict__", None)
+    if fields is not None and name in fields:
+        return fields[name]
+    return getattr(value, name, None)
+
+
 def usage_of(usage: Any, names: Iterable[str]) -> dict[str, Any] | None:
     """The token counts *names* of a client's usage object (``None`` values left out)."""
     if usage is None:
         return None
     found = {}
     for name in names:
-        value = getattr(usage, name, None)
+        value = field(usage, name)
         if value is not None:
             found[name] = value
     return found

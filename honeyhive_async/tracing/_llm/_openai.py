@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from .._state import warn_limited
 from ._call import Accumulator, Route, is_wrapped, wrap_copies, wrap_method
-from ._common import hyperparameters, is_async, present, usage_of
+from ._common import field, hyperparameters, is_async, present, usage_of
 
 __all__ = ["wrap_openai"]
 
@@ -24,11 +24,15 @@ _CHAT_REQUEST = frozenset({"messages", "model", "tools"})
 _RESPONSES_REQUEST = frozenset({"input", "instructions", "model", "tools"})
 _USAGE = ("prompt_tokens", "completion_tokens", "total_tokens")
 _RESPONSES_USAGE = ("input_tokens", "output_tokens", "total_tokens")
-_DETAILS = (
-    ("prompt_tokens_details", "cached_tokens", "cached_tokens"),
-    ("completion_tokens_details", "reasoning_tokens", "reasoning_tokens"),
-    ("input_tokens_details", "cached_tokens", "cached_tokens"),
-    ("output_tokens_details", "reasoning_tokens", "reasoning_tokens"),
+# Where each API keeps its cached and reasoning tokens. Asked for by each route alone: a
+# pydantic model answers an attribute it lacks in microseconds (it builds an error).
+_CHAT_DETAILS = (
+    ("prompt_tokens_details", "cached_tokens"),
+    ("completion_tokens_details", "reasoning_tokens"),
+)
+_RESPONSES_DETAILS = (
+    ("input_tokens_details", "cached_tokens"),
+    ("output_tokens_details", "reasoning_tokens"),
 )
 
 
@@ -36,14 +40,16 @@ def _provider(client: Any) -> str:
     return "azure" if "azure" in type(client).__name__.lower() else "openai"
 
 
-def _usage(usage: Any, names: Iterable[str]) -> dict[str, Any] | None:
+def _usage(
+    usage: Any, names: Iterable[str], details: Iterable[tuple[str, str]]
+) -> dict[str, Any] | None:
     found = usage_of(usage, names)
     if found is None:
         return None
-    for holder, name, as_name in _DETAILS:  # cached and reasoning tokens, under their own names
-        value = getattr(getattr(usage, holder, None), name, None)
+    for holder, name in details:  # cached and reasoning tokens, under their own names
+        value = field(field(usage, holder), name)
         if value is not None:
-            found[as_name] = value
+            found[name] = value
     return found
 
 
@@ -80,16 +86,16 @@ class _Chat(Route):
         for choice in getattr(result, "choices", None) or ():
             message = choice.message
             reply: dict[str, Any] = {"role": message.role, "content": message.content}
-            calls = getattr(message, "tool_calls", None)
+            calls = field(message, "tool_calls")
             if calls:
                 reply["tool_calls"] = [_tool_call(call) for call in calls]
-            refusal = getattr(message, "refusal", None)
+            refusal = field(message, "refusal")
             if refusal:
                 reply["refusal"] = refusal
             if choice.finish_reason is not None:
                 reply["finish_reason"] = choice.finish_reason
             replies.append(reply)
-        return replies, _usage(getattr(result, "usage", None), _USAGE)
+        return replies, _usage(field(result, "usage"), _USAGE, _CHAT_DETAILS)
 
     def accumulator(self) -> Accumulator:
         return _ChatStream()
@@ -144,7 +150,7 @@ class _ChatStream(Accumulator):
         self.usage: Any = None
 
     def add(self, item: Any) -> None:
-        usage = getattr(item, "usage", None)
+        usage = field(item, "usage")
         if usage is not None:  # the last chunk, when the caller asked for include_usage
             self.usage = usage
         for choice in item.choices:
@@ -168,7 +174,7 @@ class _ChatStream(Accumulator):
 
     def result(self) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         replies = [self.replies[i].message() for i in sorted(self.replies)]
-        return replies, _usage(self.usage, _USAGE)
+        return replies, _usage(self.usage, _USAGE, _CHAT_DETAILS)
 
 
 class _Responses(Route):
@@ -218,7 +224,7 @@ class _Responses(Route):
         status = getattr(result, "status", None)
         if status is not None:
             reply["finish_reason"] = status
-        return [reply], _usage(getattr(result, "usage", None), _RESPONSES_USAGE)
+        return [reply], _usage(field(result, "usage"), _RESPONSES_USAGE, _RESPONSES_DETAILS)
 
     def accumulator(self) -> Accumulator:
         return _ResponsesStream(self)
