@@ -21,7 +21,8 @@ client's millisecond of work per call no longer drowns the difference, and
 for scale, the CPU of a ``@tracing.trace`` span in the same run. The
 calls run in a session, so each is one ``model`` event; the tracer hands
 events to an in-memory batcher stub: what is measured is recording
-(capturing, building and encoding the event, handing it over), not delivery, which is the ``EventBatcher``'s cost (``bench_batcher.py``).
+(capturing, building and encoding the event, handing it over), not
+delivery, which is the ``EventBatcher``'s cost (``bench_batcher.py``).
 Run: ``python bench/bench_llm_wrappers.py [--rounds 9] [--calls 400] [--streams 100]``.
 """
 
