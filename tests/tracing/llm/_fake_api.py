@@ -1,6 +1,7 @@
 """A small fake of the OpenAI and Anthropic HTTP APIs, on 127.0.0.1, in a thread of its own.
 
-It serves ``/v1/chat/completions``, ``/v1/responses`` and ``/v1/messages``
+It serves ``/v1/chat/completions`` (also at Azure's deployment paths),
+``/v1/responses`` and ``/v1/messages``
 as the real services do: one JSON body, or (``stream: true``) server-sent
 events. Like the real OpenAI API, a chat stream carries its usage only when
 the request asks for it (``stream_options.include_usage``). A request with
@@ -311,6 +312,7 @@ class FakeAPI:
     def __init__(self) -> None:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", _chat)
+        app.router.add_post("/openai/deployments/{deployment}/chat/completions", _chat)  # Azure
         app.router.add_post("/v1/responses", _responses)
         app.router.add_post("/v1/messages", _messages)
         self._app = app
