@@ -68,7 +68,7 @@ class Route:
 class Call:
     """One recorded call: its span, its stream's accumulator, and a latch to finish once."""
 
-    __slots__ = ("__weakref__", "_once", "acc", "finalizer", "route", "session", "span")
+    __slots__ = ("_once", "acc", "finalizer", "route", "session", "span")
 
     def __init__(self, route: Route, span: Span, session: Session | None) -> None:
         self.route = route

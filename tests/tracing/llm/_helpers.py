@@ -31,8 +31,13 @@ async def call(method: Any, **kwargs: Any) -> Any:
 
 
 async def drain(stream: Any) -> list[Any]:
-    """Every item of a blocking or async stream."""
-    if hasattr(stream, "__aiter__"):
+    """Every item of a blocking or async stream.
+
+    Told apart by the stream's class: a proxy around it (OpenLLMetry's,
+    left on the ``openai`` classes by the bridge's tests) has both
+    ``__iter__`` and ``__aiter__``, but reports the class it wraps.
+    """
+    if hasattr(stream.__class__, "__anext__"):
         return [item async for item in stream]
     return list(stream)
 
