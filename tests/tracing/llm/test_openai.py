@@ -433,3 +433,21 @@ async def test_azure_client_is_recorded_as_azure(
 
     event = await one_event(tracer, recorder)
     assert ("azure", REPLY_MESSAGE) == (event["config"]["provider"], event["outputs"])
+
+
+async def test_abandoned_async_stream_is_finished_when_collected(
+    async_openai_client: openai.AsyncOpenAI, tracer: tracing.Tracer, recorder: Recorder
+) -> None:
+    """The same for an async stream: collected unclosed, its event ends with what was read."""
+    client = tracing.wrap_openai(async_openai_client)
+    stream = await client.chat.completions.create(model="gpt-4o", messages=USER, stream=True)
+    await stream.__anext__()
+    await stream.__anext__()
+
+    del stream
+    gc.collect()
+    await asyncio.sleep(0)  # the loop closes the collected generators
+
+    event = await one_event(tracer, recorder)
+    expected = ("abandoned", REPLY_PARTS[0])
+    assert expected == (event["metadata"]["stream_end"], event["outputs"]["content"])
