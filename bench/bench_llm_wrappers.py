@@ -18,7 +18,8 @@ per long and per short stream, over the difference in chunks (so what a
 call costs once cancels out). The same is measured without HTTP, on the
 client's own parsed objects (``create`` returning them), where the
 client's millisecond of work per call no longer drowns the difference, and
-for scale, the CPU of a ``@tracing.trace`` span in the same run. The
+for scale, the CPU of a ``@tracing.trace`` span in the same run (of a
+plain function, and of a function making the bare client's call). The
 calls run in a session, so each is one ``model`` event; the tracer hands
 events to an in-memory batcher stub: what is measured is recording
 (capturing, building and encoding the event, handing it over), not
@@ -270,7 +271,10 @@ async def measure(url: str, args: argparse.Namespace) -> None:
         for n in (args.short, args.long)
     }
     fast_bare, fast_wrapped = isolated(bare, chunk_lists)
-    rows: dict[str, list[float]] = {k: [] for k in ("call", "chunk", "call*", "chunk*", "span")}
+    keys = ("call", "chunk", "call*", "chunk*", "span", "span http")
+    rows: dict[str, list[float]] = {k: [] for k in keys}
+    bare_call = call(bare)
+    traced_call = tracing.trace(event_type="model")(bare_call)
     plain, traced = _span_pair()
     with tracer.session("bench"):
         interleaved(call(bare), call(wrapped), 50)  # warm up: connections, caches
@@ -280,6 +284,7 @@ async def measure(url: str, args: argparse.Namespace) -> None:
             rows["call*"].append(interleaved(call(fast_bare), call(fast_wrapped), args.calls * 20))
             rows["chunk*"].append(per_chunk(fast_bare, fast_wrapped, args, stream))
             rows["span"].append(interleaved(plain, traced, args.calls * 20))
+            rows["span http"].append(interleaved(bare_call, traced_call, args.calls))
             print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:+.3f}" for k, v in rows.items()))
     start = time.thread_time_ns()
     for _ in range(args.calls):
@@ -293,6 +298,7 @@ async def measure(url: str, args: argparse.Namespace) -> None:
         "call*": "per call, the client's objects without HTTP",
         "chunk*": "per chunk, the client's objects without HTTP",
         "span": "for scale: a @tracing.trace span of a function",
+        "span http": "for scale: the bare client's call in a @tracing.trace function",
     }
     for key, label in labels.items():
         values = rows[key]
