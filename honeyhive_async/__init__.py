@@ -24,7 +24,8 @@ environment turns the SDK's logging on.
 import os
 import sys
 
-from ._version import __version__
+__version__ = "0.1.0"
+"""This release's version (the build reads it from here)."""
 
 # typing.TYPE_CHECKING without importing typing (about 8 ms, which the
 # standard-library-only ``tracing`` subpackage would otherwise pay).
@@ -33,13 +34,13 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr_
     from types import ModuleType
 
     from . import errors, funcs, models, params, tracing
-    from ._batcher import DeliveryReport, EventBatcher, UndeliveredEvent
+    from ._batching._batcher import DeliveryReport, EventBatcher, UndeliveredEvent
     from ._config import BackoffStrategy, RetryConfig
     from ._core import HoneyHiveCore
     from ._result import Err, Ok, Result
     from ._sdk import HoneyHive
-    from ._sync import HoneyHiveSync
-    from ._sync_batcher import EventBatcherSync
+    from ._sync._batcher import EventBatcherSync
+    from ._sync._client import HoneyHiveSync
     from .errors import BatcherClosedError, QueueFullError
 
 __all__ = [
@@ -71,18 +72,18 @@ _SUBMODULES = frozenset({"errors", "funcs", "models", "params", "tracing"})
 _LAZY = {
     "BackoffStrategy": "_config",
     "BatcherClosedError": "errors",
-    "DeliveryReport": "_batcher",
+    "DeliveryReport": "_batching._batcher",
     "Err": "_result",
-    "EventBatcher": "_batcher",
-    "EventBatcherSync": "_sync_batcher",
+    "EventBatcher": "_batching._batcher",
+    "EventBatcherSync": "_sync._batcher",
     "HoneyHive": "_sdk",
     "HoneyHiveCore": "_core",
-    "HoneyHiveSync": "_sync",
+    "HoneyHiveSync": "_sync._client",
     "Ok": "_result",
     "QueueFullError": "errors",
     "Result": "_result",
     "RetryConfig": "_config",
-    "UndeliveredEvent": "_batcher",
+    "UndeliveredEvent": "_batching._batcher",
 }
 """Each public name and the module it is defined in, imported when the name is first used."""
 
@@ -126,4 +127,4 @@ def __dir__() -> list[str]:
 
 
 if os.environ.get("HONEYHIVE_LOG"):  # as OPENAI_LOG: the SDK's logging without code
-    _import("_logging").configure(os.environ["HONEYHIVE_LOG"])
+    _import("_utils").configure_logging(os.environ["HONEYHIVE_LOG"])

@@ -10,10 +10,24 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["DEFAULT_RETRY", "DEFAULT_TIMEOUT", "NO_RETRY", "BackoffStrategy", "RetryConfig"]
+__all__ = [
+    "DEFAULT_RETRY",
+    "DEFAULT_TIMEOUT",
+    "NO_RETRY",
+    "BackoffStrategy",
+    "RetryConfig",
+    "check_seconds",
+]
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds one attempt may take, from connecting to the last byte of the answer."""
+
+
+def check_seconds(name: str, value: object) -> float:
+    """*value* as seconds; ``ValueError`` naming *name* unless it is a number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+    return float(value)
 
 
 def _positive(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING
 import aiohttp
 from yarl import URL
 
-from . import _defaults
-from ._closing import AsyncClosing
+from . import __version__, _defaults
 from ._config import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryConfig
-from ._version import __version__
+from ._utils import AsyncClosing
 
 if TYPE_CHECKING:
     from aiohttp.client_middlewares import ClientMiddlewareType
@@ -32,6 +31,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_SERVER_URL",
     "SERVER_URL_ENV",
+    "Credentials",
     "HoneyHiveCore",
 ]
 
@@ -146,6 +146,24 @@ def authorization(key: str) -> str:
     return key if key[:7].lower() == "bearer " else f"Bearer {key}"
 
 
+class Credentials:
+    """What one request is authorized with: its headers, and the key to scrub from errors.
+
+    Handed to the pipeline by the core (:attr:`HoneyHiveCore.fixed_credentials`,
+    :meth:`HoneyHiveCore.credentials`), so that nothing else reads the key out
+    of a header. Its ``repr`` shows neither.
+    """
+
+    __slots__ = ("headers", "key")
+
+    def __init__(self, key: str) -> None:
+        self.key = key[7:] if key[:7].lower() == "bearer " else key
+        self.headers = HoneyHiveCore.headers(authorization(key))
+
+    def __repr__(self) -> str:
+        return "Credentials(<hidden>)"
+
+
 class HoneyHiveCore(AsyncClosing):
     """The client core: one pooled aiohttp session, the API key, and defaults.
 
@@ -188,11 +206,11 @@ class HoneyHiveCore(AsyncClosing):
         "_owns_session",
         "_session",
         "_session_loop",
-        "_static_headers",
         "_trace_configs",
         "_urls",
         "client_timeout",
         "defaults",
+        "fixed_credentials",
         "max_response_bytes",
         "retry_config",
         "sleep",
@@ -224,13 +242,13 @@ class HoneyHiveCore(AsyncClosing):
         if retry_config is not None and not isinstance(retry_config, RetryConfig):
             raise TypeError(f"retry_config must be a RetryConfig, got {retry_config!r}")
         self._auth: Callable[[], Awaitable[str]] | str
+        self.fixed_credentials: Credentials | None = None
+        """A fixed key's credentials, built once (``None`` with a key provider)."""
         if callable(key):
             self._auth = _defaults.as_async_provider(key)
         else:
             self._auth = authorization(check_key(key, key_source))
-        # With a fixed key every request carries the same headers: build them once.
-        # Private: they hold the key.
-        self._static_headers = self.headers(self._auth) if isinstance(self._auth, str) else None
+            self.fixed_credentials = Credentials(self._auth)
         self._allow_insecure_http = bool(allow_insecure_http) or _env_flag(ALLOW_INSECURE_HTTP_ENV)
         self._base = self._base_url(
             server_url or _defaults.from_env(_defaults.SERVER_URL_VARS) or DEFAULT_SERVER_URL
@@ -317,6 +335,15 @@ class HoneyHiveCore(AsyncClosing):
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
+
+    async def credentials(self) -> Credentials:
+        """The credentials of the next attempt: the fixed key's, or what the provider gives now.
+
+        Raises what :meth:`authorization` raises.
+        """
+        if self.fixed_credentials is not None:
+            return self.fixed_credentials
+        return Credentials(await self.authorization())
 
     async def authorization(self) -> str:
         """The ``Authorization`` header value for the next attempt.

@@ -11,10 +11,8 @@ from typing import Any
 
 import attrs
 
-from . import _converter, _rules, models
+from . import _rules, models
 from ._core import HoneyHiveCore
-from ._normalize import prepare_request
-from .errors import RequestValidationError
 from .funcs.events_get_events import OPERATION, events_get_events
 from .params import GetEventsRequestBodyDict
 
@@ -68,20 +66,15 @@ def _first_page(
     """
     if type(page_size) is not int or not 1 <= page_size <= MAX_PAGE_SIZE:
         problem = f"must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
-        raise RequestValidationError([("page_size", problem)], operation_id=OPERATION.id)
-    request = prepare_request(core.defaults, OPERATION.request_type, request, OPERATION.id)
-    body = (
-        request
-        if isinstance(request, models.GetEventsRequestBody)
-        else _converter.structure_or_refuse(request, models.GetEventsRequestBody, OPERATION.id)
-    )
+        raise OPERATION.codec.refuse([("page_size", problem)])
+    body = OPERATION.codec.model(request, core.defaults)
     issues = [
         (name, "must be >= 1")
         for name, value in (("page", body.page), ("limit", body.limit))
         if value is not None and value < 1
     ]
     if issues:
-        raise RequestValidationError(issues, operation_id=OPERATION.id)
+        raise OPERATION.codec.refuse(issues)
     page = body.page or 1
     size = min(page_size, body.limit) if body.limit is not None and page == 1 else page_size
     return attrs.evolve(body, limit=size, page=page), body.limit

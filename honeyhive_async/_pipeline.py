@@ -1,44 +1,38 @@
 """The one request pipeline every operation goes through.
 
-An operation is data (:class:`Operation`: id, method, path, request and
-response types, retry rule, where its events' ids live); :func:`execute` does
-the rest in one place: validate and encode the request, assign event ids,
-send it with retries, classify the answer, decode it, and turn every expected
-failure into an ``Err``. Cancellation is never caught.
+An operation is data (:class:`Operation`: its id, method, path, retry rule,
+request codec and answer decoder); :func:`execute` does the rest in one
+place: encode the request (the codec, :mod:`._codec`), send it with
+retries, decode the answer, and turn every expected failure into an
+``Err``. It knows nothing of events, ids or JSON. Cancellation is never
+caught.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-import operator
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
 import aiohttp
+import attrs
 
-from . import _converter
-from ._answers import Answer, Decoder, decode, fits, read_capped
-from ._body import encode_json, to_json
+from ._codec import Answer, Decoder, Encoded, RequestCodec, decode, fits, read_capped
 from ._config import RetryConfig
 from ._core import HoneyHiveCore, check_max_response_bytes, check_timeout, client_timeout
-from ._json import make_json_encoder
-from ._normalize import prepare_request
 from ._result import Err, Result
 from ._retry import RetryRule, run_with_retries
-from ._rules import batch_session_id
-from ._secrets import scrub
+from ._utils import scrub
 from .errors import (
     HoneyHiveError,
     RequestTimeout,
     RequestValidationError,
     TransportError,
 )
-from .models import new_event_id, new_event_ids
 
-__all__ = ["Encoded", "Operation", "encode_json", "execute", "make_json_encoder", "to_json"]
+__all__ = ["Encoded", "Operation", "execute", "operation"]
 
 log = logging.getLogger("honeyhive_async")
 
@@ -46,65 +40,50 @@ Req = TypeVar("Req")
 Resp = TypeVar("Resp")
 
 
-class Encoded:
-    """A request body that was already validated and encoded, with the event ids it carries.
-
-    For callers that encode events one by one as they arrive (the batcher)
-    and would otherwise pay for validation and JSON encoding twice.
-    """
-
-    __slots__ = ("body", "event_ids")
-
-    def __init__(self, body: bytes, event_ids: tuple[str, ...] = ()) -> None:
-        self.body = body
-        self.event_ids = event_ids
-
-
+@attrs.frozen
 class Operation(Generic[Req, Resp]):
     """What distinguishes one API operation from another; everything else is shared.
 
-    ``response_type=None`` means the success body is ignored (``Ok(None)``).
-    ``event_ids_in`` names the body key holding the event (or list of events)
-    that get a client-side ``event_id`` when they lack one. ``items_in`` names
-    the body key holding a batch's list of events (so that their nesting is
-    bounded event by event). ``partial_failure`` marks the batch operations
-    whose 500 has the typed partial-success body.
+    Made with :func:`operation`. ``codec`` turns its requests into bodies,
+    ``decoder`` its answers into values or errors; ``path`` is relative to
+    the server URL (no leading ``/``).
     """
 
-    def __init__(
-        self,
-        *,
-        id: str,
-        method: str,
-        path: str,
-        request_type: type[Req],
-        response_type: type[Resp] | None,
-        retry: RetryRule,
-        event_ids_in: str | None = None,
-        items_in: str | None = None,
-        partial_failure: bool = False,
-    ) -> None:
-        self.id = id
-        self.method = method
-        self.path = path.lstrip("/")
-        self.request_type = request_type
-        self.response_type = response_type
-        self.retry = retry
-        self.event_ids_in = event_ids_in
-        self.items_in = items_in
-        self.partial_failure = partial_failure
-
-    # Generated on first use, so that importing the SDK stays cheap.
-    @functools.cached_property
-    def decoder(self) -> Decoder:
-        """How this operation's answers are decoded (the response model's structurer)."""
-        structure: Callable[[Any], Resp] | None = None
-        if self.response_type is not None:
-            structure = _converter.structurer(self.response_type)
-        return Decoder(self.id, structure, self.response_type, partial_failure=self.partial_failure)
+    operation_id: str
+    method: str
+    path: str
+    retry: RetryRule
+    codec: RequestCodec[Req]
+    decoder: Decoder
 
     def __repr__(self) -> str:
-        return f"Operation({self.id}: {self.method} /{self.path})"
+        return f"Operation({self.operation_id}: {self.method} /{self.path})"
+
+
+def operation(
+    operation_id: str,
+    method: str,
+    path: str,
+    *,
+    request_type: type[Req],
+    response_type: type[Resp] | None,
+    retry: RetryRule,
+    events_in: str | None = None,
+    items_in: str | None = None,
+    partial_failure: bool = False,
+) -> Operation[Req, Resp]:
+    """An operation, with its request codec and answer decoder.
+
+    ``response_type=None`` means the success body is ignored (``Ok(None)``).
+    ``events_in`` names the body key holding the event (or list of events)
+    the request creates, which get client-side ids; ``items_in`` the key of
+    a batch's list of events (nesting is bounded event by event);
+    ``partial_failure`` marks the batch operations whose 500 has the typed
+    partial-success body.
+    """
+    codec = RequestCodec(request_type, operation_id, events_in=events_in, items_in=items_in)
+    decoder = Decoder(operation_id, response_type, partial_failure=partial_failure)
+    return Operation(operation_id, method, path.lstrip("/"), retry, codec, decoder)
 
 
 async def execute(
@@ -124,13 +103,10 @@ async def execute(
     unusable one is an ``Err`` naming it, and nothing is sent.
     """
     try:
-        request = prepare_request(core.defaults, op.request_type, request, op.id)
+        encoded = op.codec.encode(request, core.defaults)
     except RequestValidationError as error:
         return Err(error)
-    encoded = _encode(op, request)
-    if isinstance(encoded, Err):
-        return encoded
-    payload, event_ids = encoded
+    payload, event_ids = encoded.body, encoded.event_ids
     options = _call_options(core, op, retries, timeout, server_url, max_response_bytes)
     if isinstance(options, Err):
         return options
@@ -139,14 +115,14 @@ async def execute(
     decoder = op.decoder
 
     async def attempt(number: int) -> Result[Resp]:
-        headers = core._static_headers
-        if headers is None:
+        credentials = core.fixed_credentials
+        if credentials is None:
             try:
-                headers = core.headers(await core.authorization())
+                credentials = await core.credentials()
             except Exception as exc:  # the caller's key provider: any failure is an Err
                 return Err(_auth_error(op, exc, number, event_ids))
-        # The key this attempt used, to scrub from whatever an error keeps.
-        secret = headers["Authorization"][7:]
+        headers = credentials.headers
+        secret = credentials.key  # to scrub from whatever an error keeps
         started = time.perf_counter()
         try:
             async with session.request(
@@ -170,7 +146,7 @@ async def execute(
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s %s -> %s in %.1f ms (attempt %d)",
-                op.id,
+                op.operation_id,
                 op.method,
                 url.with_user(None),
                 status,
@@ -219,7 +195,7 @@ def _call_options(
         except ValueError as exc:
             issues.append(("max_response_bytes", str(exc)))
     if issues:
-        return Err(RequestValidationError(issues, operation_id=op.id))
+        return Err(RequestValidationError(issues, operation_id=op.operation_id))
     assert per_call is not None
     return url, config, per_call, limit
 
@@ -230,69 +206,14 @@ def _auth_error(
     """The error of a key provider that failed before attempt *number*."""
     problem = f"the key provider failed: {type(exc).__name__}: {exc}"
     if number == 1:
-        return RequestValidationError([("bearer_auth", problem)], operation_id=op.id)
+        return RequestValidationError([("bearer_auth", problem)], operation_id=op.operation_id)
     # Earlier attempts were sent: this is no "nothing was sent" validation error.
     return TransportError(
         f"bearer_auth: {problem} (before attempt {number}; earlier attempts were sent)",
         sent=False,
-        operation_id=op.id,
+        operation_id=op.operation_id,
         request_event_ids=event_ids,
     )
-
-
-def _encode(
-    op: Operation[Req, Resp], request: Req | Mapping[str, Any] | Encoded
-) -> tuple[bytes, tuple[str, ...]] | Err[HoneyHiveError]:
-    """The JSON body and the event ids it carries, or the validation error."""
-    if type(request) is Encoded:
-        return request.body, request.event_ids
-    try:
-        wire = _converter.to_wire(request, op.request_type, op.id)
-        event_ids = _assign_event_ids(wire, op.event_ids_in)
-        items = None if op.items_in is None else len(wire.get(op.items_in) or ())
-        return to_json(wire, op.id, items=items), event_ids
-    except RequestValidationError as error:
-        return Err(error)
-
-
-def _assign_event_ids(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
-    """Give every event under *key* an ``event_id`` (a UUID4) and return all their ids.
-
-    A session event is its own session: without an ``event_id`` it takes
-    its ``session_id``, or the batch's session (:func:`._rules.batch_session_id`).
-    """
-    if key is None:
-        return ()
-    found = wire.get(key)
-    if found is None:
-        return ()
-    if type(found) is dict:  # one event: the common case, kept cheap
-        event_id = found.get("event_id")
-        if event_id is None:
-            event_id = found["event_id"] = _session_id(found, None) or new_event_id()
-        return (event_id,)
-    events: list[dict[str, Any]] = found
-    missing = [event for event in events if "event_id" not in event]
-    for event, event_id in zip(missing, new_event_ids(len(missing)), strict=True):
-        event["event_id"] = event_id
-    if "session" in map(_EVENT_TYPE, missing):  # rare: a session event is its own session
-        for event in missing:
-            event["event_id"] = _session_id(event, wire) or event["event_id"]
-    return tuple(map(_EVENT_ID, events))
-
-
-_EVENT_ID = operator.itemgetter("event_id")
-_EVENT_TYPE = operator.itemgetter("event_type")
-
-
-def _session_id(event: dict[str, Any], batch: dict[str, Any] | None) -> Any:
-    """The id an id-less session event takes (``None`` for other events, or none known)."""
-    if event.get("event_type") != "session":
-        return None
-    own = event.get("session_id")
-    if own is not None or batch is None or batch.get("is_single_session") is not True:
-        return own
-    return batch_session_id(batch)
 
 
 def _transport_error(
@@ -308,20 +229,20 @@ def _transport_error(
         return RequestTimeout(
             f"could not connect within the timeout: {exc}",
             sent=False,
-            operation_id=op.id,
+            operation_id=op.operation_id,
             request_event_ids=event_ids,
         )
     if isinstance(exc, asyncio.TimeoutError):
         return RequestTimeout(
             f"no complete answer within {timeout.total} s",
-            operation_id=op.id,
+            operation_id=op.operation_id,
             request_event_ids=event_ids,
         )
     # aiohttp quotes a malformed answer's bytes, which may echo the key.
     return TransportError(
         scrub(f"{type(exc).__name__}: {exc}", secret),
         sent=not isinstance(exc, aiohttp.ClientConnectorError),
-        operation_id=op.id,
+        operation_id=op.operation_id,
         request_event_ids=event_ids,
         cause=exc,
     )

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ._fields import FIELD_KINDS
+
 __all__ = [
     "Bounds",
     "DECIMAL",
@@ -51,6 +53,9 @@ __all__ = [
     "MAX_TIME_MS",
     "MODEL_RULES",
     "NEGATIONS",
+    "NO_VALUE_OPERATORS",
+    "FILTER_OPERATORS",
+    "TEXT_OPERATORS",
     "NonEmpty",
     "Number",
     "OPERATORS_BY_TYPE",
@@ -93,27 +98,7 @@ MAX_FIELD_CHARS = 256
 MAX_FIELD_SEGMENTS = 16
 """The most dot-separated segments in a field path."""
 
-EVENT_FIELD_KINDS: Mapping[str, str] = {
-    "project_id": "text",
-    "source": "text",
-    "event_name": "text",
-    "event_type": "text",
-    "event_id": "text",
-    "session_id": "text",
-    "parent_id": "text",
-    "children_ids": "json",
-    "config": "json",
-    "inputs": "json",
-    "outputs": "json",
-    "error": "text",
-    "start_time": "number",
-    "end_time": "number",
-    "duration": "number",
-    "metadata": "json",
-    "feedback": "json",
-    "metrics": "json",
-    "user_properties": "json",
-}
+EVENT_FIELD_KINDS: Mapping[str, str] = FIELD_KINDS
 """Every top-level field of a stored Event and its kind: text, number, or JSON (nested paths)."""
 
 OPERATORS_BY_TYPE: Mapping[str, frozenset[str]] = {
@@ -126,6 +111,19 @@ OPERATORS_BY_TYPE: Mapping[str, frozenset[str]] = {
 """The positive operators each filter type takes; ``exists`` applies to all."""
 NEGATIONS: Mapping[str, str] = {"is not": "is", "not contains": "contains", "not exists": "exists"}
 """Each negated operator and the positive form it negates."""
+NO_VALUE_OPERATORS = frozenset(
+    op for op in ("exists", *NEGATIONS) if NEGATIONS.get(op, op) == "exists"
+)
+"""The operators that take no value: they apply to every filter type."""
+TEXT_OPERATORS = frozenset(
+    op for op in ("contains", *NEGATIONS) if NEGATIONS.get(op, op) == "contains"
+)
+"""The operators that compare text whatever the field holds (a filter without a type: string)."""
+FILTER_OPERATORS = frozenset(
+    {*NO_VALUE_OPERATORS, *NEGATIONS, *(op for ops in OPERATORS_BY_TYPE.values() for op in ops)}
+)
+"""Every filter operator: with this module's table of types and negations, the one table
+(``models.FilterOperator`` spells them for type checkers; a test holds the two equal)."""
 
 
 class NonEmpty:
@@ -286,9 +284,14 @@ def batch_session_id(body: Mapping[str, Any]) -> Any:
         return props["session_id"]
     events = body.get("events")
     for event in events if isinstance(events, list) else ():
-        if isinstance(event, Mapping) and event.get("event_type") == "session":
+        if _is_mapping(event) and event.get("event_type") == "session":
             return event.get("event_id") or event.get("session_id")
     return None
+
+
+def _is_mapping(value: Any) -> bool:
+    # A plain dict first: the ABC check costs more than the rest of a rule per event.
+    return value.__class__ is dict or isinstance(value, Mapping)
 
 
 def single_session_issues(body: Mapping[str, Any]) -> list[Issue]:
@@ -298,7 +301,7 @@ def single_session_issues(body: Mapping[str, Any]) -> list[Issue]:
     shared = batch_session_id(body)
     issues: list[Issue] = []
     for index, event in enumerate(body.get("events") or ()):
-        if isinstance(event, Mapping):
+        if _is_mapping(event) and event.get("event_type") == "session":
             found = session_issues(event, batch_session_id=shared)
             issues += [(("events", index, *path), message) for path, message in found]
     return issues

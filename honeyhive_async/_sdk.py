@@ -19,11 +19,11 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import aiohttp
 
 from . import funcs, models
-from ._batcher import EventBatcher
-from ._closing import AsyncClosing
+from ._batching._batcher import EventBatcher
 from ._config import RetryConfig
 from ._core import BearerAuth, HoneyHiveCore
 from ._result import Result
+from ._utils import AsyncClosing
 from .params import GetEventsRequestBodyDict
 
 __all__ = ["Events", "HoneyHive", "core_for", "facade_method"]
@@ -46,7 +46,7 @@ def facade_method(
     """
     method.__name__ = func.__name__.removeprefix("events_")
     method.__qualname__ = f"{'SyncEvents' if blocking else 'Events'}.{method.__name__}"
-    method.__module__ = __name__ if not blocking else "honeyhive_async._sync"
+    method.__module__ = __name__ if not blocking else "honeyhive_async._sync._client"
     signature = inspect.signature(func, eval_str=True)
     self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
     parameters = [self, *list(signature.parameters.values())[1:]]

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._secrets import preview as _preview
+from ._utils import preview as _preview
 
 __all__ = [
     "APIError",

@@ -25,7 +25,7 @@ from typing import Any, Final, Literal, TypeVar
 
 import attrs
 
-from ._ids import new_event_id, new_event_ids
+from ._utils import new_event_id, new_event_ids
 
 __all__ = [
     "CreateEventBatchRequestBody",

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from honeyhive_async._alarm import DeliveryAlarm
+from honeyhive_async._batching._alarm import DeliveryAlarm
 
 
 class Clock:

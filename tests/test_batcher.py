@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestServer
 from aioresponses import CallbackResult, aioresponses
 
 from honeyhive_async import BackoffStrategy, HoneyHiveCore, RetryConfig, funcs, models
-from honeyhive_async._batcher import (
+from honeyhive_async._batching._batcher import (
     BatcherClosedError,
     DeliveryReport,
     EventBatcher,

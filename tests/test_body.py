@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from honeyhive_async import _json_checks, _rules, errors
-from honeyhive_async._body import encode_json, to_json
+from honeyhive_async import _rules, errors
+from honeyhive_async._codec import _json as _json_checks
+from honeyhive_async._codec._json import encode_json, to_json
 
 EVENT = {
     "project": "p",

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from honeyhive_async import _converter, models
+from honeyhive_async import models
+from honeyhive_async._codec import _converter
+from honeyhive_async._defaults import RequestDefaults
 from honeyhive_async.errors import RequestValidationError
 
 EVENT: dict[str, Any] = {
@@ -51,11 +53,7 @@ CASES: list[tuple[type[Any], Any, bool]] = [
     (models.CreateEventRequestBody, {"event": {**EVENT, "children_ids": "a"}}, False),
     (models.CreateEventRequestBody, {"event": {**EVENT, "children_ids": [1]}}, False),
     (models.CreateEventRequestBody, {"event": {**EVENT, "extra": 1}}, False),
-    (
-        models.CreateEventRequestBody,
-        {"event": {k: v for k, v in EVENT.items() if k != "config"}},
-        False,
-    ),
+    (models.CreateEventRequestBody, {"event": {**EVENT, "config": []}}, False),
     (models.CreateEventRequestBody, {"event": "not an event"}, False),
     (models.CreateEventRequestBody, [], False),
     (models.UpdateEventRequestBody, {"event_id": "e", "duration": 3}, True),
@@ -115,6 +113,25 @@ def test_fast_and_full_paths_agree(cls: type[Any], data: Any, accepted: bool) ->
         with pytest.raises(RequestValidationError):
             _converter.to_wire(data, cls, "op")
         assert _converter.find_issues(data, cls)
+
+
+@pytest.mark.parametrize("missing", ["config", "inputs"])
+def test_the_encoder_takes_the_steps_that_need_no_conversion(missing: str) -> None:
+    """A left-out ``config`` or ``inputs`` is ``{}``, a left-out project the core's default."""
+    event = {k: v for k, v in EVENT.items() if k not in (missing, "project")}
+    defaults = RequestDefaults(project="from-core")
+    wire = _converter.mapping_encoder(models.CreateEventRequestBody)({"event": event}, defaults)
+    assert ({}, "from-core") == (wire["event"][missing], wire["event"]["project"])
+    with pytest.raises(_converter.Refused):  # no default to take: refused, as before
+        _converter.mapping_encoder(models.CreateEventRequestBody)({"event": event})
+
+
+def test_a_time_in_seconds_is_left_to_the_normalizing_step() -> None:
+    """The encoder refuses it, so that the slow path can say why, naming the field."""
+    with pytest.raises(_converter.Refused):
+        _converter.mapping_encoder(models.CreateEventRequestBody)(
+            {"event": {**EVENT, "start_time": 1_714_978_764.3}}
+        )
 
 
 def test_other_mappings_take_the_full_way() -> None:

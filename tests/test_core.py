@@ -184,9 +184,9 @@ def test_settings_from_the_environment_with_hh_fallbacks(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     core = HoneyHiveCore()
-    assert core._static_headers is not None
+    assert core.fixed_credentials is not None
     actual = (
-        core._static_headers["Authorization"],
+        core.fixed_credentials.headers["Authorization"],
         core.server_url,
         core.defaults.project,
         core.defaults.source,

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from honeyhive_async import UndeliveredEvent
-from honeyhive_async._dead_letter import append_jsonl
+from honeyhive_async._batching._dead_letter import append_jsonl
 
 RECORD = UndeliveredEvent(
     wire={"event_id": "a", "inputs": {"secret": "s"}},

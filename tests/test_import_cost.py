@@ -19,8 +19,8 @@ MODEL_CLIENTS = {"openai", "anthropic", "httpx", "pydantic"}
 NOT_FOR_A_CALL = {
     "tenacity",
     "cattrs",
-    "honeyhive_async._batcher",
-    "honeyhive_async._cattrs_codec",
+    "honeyhive_async._batching._batcher",
+    "honeyhive_async._codec._cattrs",
     "honeyhive_async._cli",
     "honeyhive_async.server",
 }
@@ -36,14 +36,14 @@ CASES = [
     ("from honeyhive_async import RetryConfig", {"attrs"}, {"aiohttp", "cattrs", "tenacity"}),
     (
         "from honeyhive_async import EventBatcher",
-        {"aiohttp", "honeyhive_async._batcher"},
+        {"aiohttp", "honeyhive_async._batching._batcher"},
         {"tenacity", "cattrs", "honeyhive_async._cli", "honeyhive_async.server"},
     ),
     ("from honeyhive_async import HoneyHive", {"honeyhive_async._sdk"}, {"tenacity", "cattrs"}),
     # The blocking client starts no thread and imports no more than the async one until used.
     (
         "from honeyhive_async import HoneyHiveSync",
-        {"honeyhive_async._sync"},
+        {"honeyhive_async._sync._client"},
         {"tenacity", "cattrs", "honeyhive_async.server", "honeyhive_async.tracing"},
     ),
     ("from honeyhive_async import params", {"attrs"}, {"aiohttp", "cattrs", "tenacity"}),

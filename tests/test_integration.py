@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 
 from honeyhive_async import HoneyHive, HoneyHiveCore, RetryConfig, errors, funcs, models
-from honeyhive_async._pipeline import Encoded, execute
+from honeyhive_async._codec import Encoded
+from honeyhive_async._pipeline import execute
 from honeyhive_async.funcs.events_get_events import OPERATION as GET_EVENTS
 from honeyhive_async.server import LocalServer
 from tests.conftest import INSTANT_RETRY, SleepRecorder

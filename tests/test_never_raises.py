@@ -32,11 +32,11 @@ from honeyhive_async import (
     HoneyHiveCore,
     Ok,
     RetryConfig,
-    _converter,
     errors,
     funcs,
     models,
 )
+from honeyhive_async._codec import _converter
 from honeyhive_async.cli._import import _import_line
 from tests.conftest import SERVER
 from tests.strategies import CLEAN, DIRTY, REQUEST_TYPES, REQUESTS, events, nested

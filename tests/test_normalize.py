@@ -10,15 +10,16 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from honeyhive_async import _converter, errors, models
-from honeyhive_async._defaults import NO_DEFAULTS, RequestDefaults
-from honeyhive_async._normalize import (
+from honeyhive_async import errors, models
+from honeyhive_async._codec import _converter
+from honeyhive_async._codec._normalize import (
     filter_type,
     filter_value,
     infer_filter_type,
     prepare_event,
     prepare_request,
 )
+from honeyhive_async._defaults import NO_DEFAULTS, RequestDefaults
 
 DEFAULTS = RequestDefaults(project="proj", source="src")
 EVENT: dict[str, Any] = {"event_name": "n", "event_type": "tool", "duration": 1}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from honeyhive_async import Err, Ok, models
-from honeyhive_async._outcome import (
+from honeyhive_async._batching._outcome import (
     Item,
     Step,
     maybe_stored,

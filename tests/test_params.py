@@ -7,7 +7,8 @@ from typing import Any
 import attrs
 import pytest
 
-from honeyhive_async import _converter, params
+from honeyhive_async import params
+from honeyhive_async._codec import _converter
 
 FILLED = frozenset({"project", "source", "config", "inputs"})
 """Required by the models, optional in the dicts: the core's defaults fill them."""

@@ -18,9 +18,9 @@ from aiohttp.client_reqrep import ConnectionKey
 from aioresponses import CallbackResult, aioresponses
 from yarl import URL
 
-from honeyhive_async import HoneyHiveCore, RetryConfig, errors, funcs
-from honeyhive_async._pipeline import encode_json, make_json_encoder
-from honeyhive_async._version import __version__
+from honeyhive_async import HoneyHiveCore, RetryConfig, __version__, errors, funcs
+from honeyhive_async._codec import encode_json
+from honeyhive_async._utils import make_json_encoder
 from tests.conftest import API_KEY, INSTANT_RETRY, SERVER, SleepRecorder
 
 EVENT = {

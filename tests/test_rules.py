@@ -12,7 +12,9 @@ from typing import Any, get_args
 import attrs
 import pytest
 
-from honeyhive_async import _converter, _json_checks, _rules, models
+from honeyhive_async import _rules, models
+from honeyhive_async._codec import _converter
+from honeyhive_async._codec import _json as _json_checks
 from honeyhive_async.funcs.events_iter_events import MAX_PAGE_SIZE
 from honeyhive_async.server import _openapi, _query, _validate
 

@@ -125,6 +125,6 @@ async def test_batcher_shares_the_core() -> None:
     """``hh.events.batcher()`` makes an EventBatcher on the client's core."""
     hh = HoneyHive(bearer_auth="k", server_url=SERVER)
     batcher = hh.events.batcher(max_batch_events=7)
-    assert (hh.core, 7) == (batcher._core, batcher.max_batch_events)
+    assert (hh.core, 7) == (batcher.core, batcher.max_batch_events)
     await batcher.aclose()
     await hh.aclose()

@@ -18,7 +18,7 @@ from aioresponses import aioresponses
 
 from honeyhive_async import EventBatcher, HoneyHiveCore, RetryConfig, errors, funcs
 from honeyhive_async._core import ALLOW_INSECURE_HTTP_ENV, SERVER_URL_ENV
-from honeyhive_async._secrets import MIN_FRAGMENT, scrub
+from honeyhive_async._utils._secrets import MIN_FRAGMENT, scrub
 from tests.conftest import SERVER
 
 KEY = "hh_0123456789abcdefghijklmnopqrstuvwxyzAB"  # 40 characters, as real keys

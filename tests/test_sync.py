@@ -21,7 +21,7 @@ from honeyhive_async import (
     errors,
     models,
 )
-from honeyhive_async._loop_thread import shared_loop
+from honeyhive_async._sync import shared_loop
 from honeyhive_async.testing import BackgroundServer
 from tests.conftest import INSTANT_RETRY, SleepRecorder
 
@@ -258,7 +258,7 @@ def test_add_waits_only_for_the_batchers_backpressure(server: BackgroundServer) 
             batcher.add(EVENT)
         # The loop takes the third one over when it gets to it: from then on the queue is full.
         until = time.monotonic() + 10
-        while not batcher._full and time.monotonic() < until:
+        while not batcher._handoff.paused and time.monotonic() < until:
             time.sleep(0.001)
 
         def fourth() -> None:

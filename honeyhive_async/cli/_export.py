@@ -16,7 +16,8 @@ import sys
 from collections.abc import AsyncIterator
 from typing import IO
 
-from .. import _converter, funcs, models
+from .. import funcs, models
+from .._codec import unstructure
 from .._core import HoneyHiveCore
 from ..errors import HoneyHiveError
 from ..funcs.events_iter_events import MAX_PAGE_SIZE
@@ -82,7 +83,7 @@ async def export_events(args: argparse.Namespace, *, api_key: str, server_url: s
             lines: list[str] = []
             events = funcs.events_iter_events(core, request, page_size=args.page_size)
             async for event in events:
-                lines.append(_dumps(_converter.unstructure(event)) + "\n")
+                lines.append(_dumps(unstructure(event)) + "\n")
                 if len(lines) >= args.page_size:
                     await _write(out, lines, progress)
             await _write(out, lines, progress)

@@ -9,13 +9,12 @@ from typing import Any, cast
 
 import attrs
 
-from .. import models
-from .._normalize import filter_type, infer_filter_type
+from .. import _rules, models
+from .._codec import filter_type, infer_filter_type
 
 __all__ = ["FilterAction", "FilterTypeAction", "infer_filter_type", "iso", "parse_filter"]
 
 _OPERATORS = sorted(models.FILTER_OPERATORS, key=len, reverse=True)
-_NO_VALUE = frozenset({"exists", "not exists"})
 
 
 def iso(text: str) -> str:
@@ -69,7 +68,7 @@ def parse_filter(text: str) -> models.EventFilter:
 
     The operator may contain spaces and be quoted; the known operators are
     matched longest first. The type is inferred from the value as the SDK
-    does for a filter without one (:func:`~honeyhive_async._normalize.filter_type`);
+    does for a filter without one (:func:`~honeyhive_async._codec._normalize.filter_type`);
     ``exists`` and ``not exists`` take no value.
     """
     field, rest = (*text.split(None, 1), "", "")[:2]
@@ -85,7 +84,7 @@ def parse_filter(text: str) -> models.EventFilter:
 
 def _filter(text: str, field: str, spelled: str, value: str) -> models.EventFilter:
     operator = cast(models.FilterOperator, spelled)
-    if spelled in _NO_VALUE:
+    if spelled in _rules.NO_VALUE_OPERATORS:
         if value:
             raise ValueError(f"{spelled!r} takes no value, got {value!r}")
         return models.EventFilter(field=field, operator=operator)

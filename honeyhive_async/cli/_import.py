@@ -28,10 +28,10 @@ import uuid
 from collections.abc import AsyncGenerator, Mapping
 from typing import IO, Any
 
-from .._batcher import EventBatcher, event_kind
+from .._batching import DeliveryReport, EventBatcher
+from .._codec import event_kind
 from .._core import HoneyHiveCore
-from .._dead_letter import open_private
-from .._report import DeliveryReport
+from .._utils import open_private
 from ..errors import RequestValidationError
 from ._options import count, whole
 from ._progress import Progress
@@ -265,7 +265,7 @@ async def _import_line(
     except ValueError as exc:  # json.JSONDecodeError included
         return str(exc) if not isinstance(exc, json.JSONDecodeError) else f"not JSON ({exc})"
     try:
-        await batcher._add(event, f"line {number}")
+        await batcher.intake.add(event, f"line {number}")
     except RequestValidationError as exc:
         return "invalid event: " + "; ".join(f"{p or '(event)'}: {m}" for p, m in exc.issues)
     except (UnicodeError, RecursionError) as exc:  # a lone surrogate; nesting Python cannot encode

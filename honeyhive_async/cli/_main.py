@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 
-from .._version import __version__
+from .. import __version__
 from . import _demo, _events, _serve
 from ._options import Command, HelpFormatter
 

@@ -10,21 +10,21 @@ from __future__ import annotations
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
-from .._pipeline import Operation, execute
+from .._pipeline import execute, operation
 from .._result import Result
 from .._retry import IDEMPOTENT
 from ..params import CreateEventRequestBodyDict
 
 __all__ = ["OPERATION", "events_create_event"]
 
-OPERATION = Operation(
-    id="createEvent",
-    method="POST",
-    path="/events",
+OPERATION = operation(
+    "createEvent",
+    "POST",
+    "/events",
     request_type=models.CreateEventRequestBody,
     response_type=models.CreateEventResponse,
     retry=IDEMPOTENT,
-    event_ids_in="event",
+    events_in="event",
 )
 
 

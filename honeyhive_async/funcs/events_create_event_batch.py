@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
-from .._pipeline import Operation, execute
+from .._pipeline import Operation, execute, operation
 from .._result import Result
 from .._retry import IDEMPOTENT
 from ..params import CreateEventBatchRequestBodyDict
@@ -18,14 +18,14 @@ from ..params import CreateEventBatchRequestBodyDict
 __all__ = ["OPERATION", "events_create_event_batch"]
 
 OPERATION: Operation[models.CreateEventBatchRequestBody, models.CreateEventBatchResponse] = (
-    Operation(
-        id="createEventBatch",
-        method="POST",
-        path="/events/batch",
+    operation(
+        "createEventBatch",
+        "POST",
+        "/events/batch",
         request_type=models.CreateEventBatchRequestBody,
         response_type=models.CreateEventBatchResponse,
         retry=IDEMPOTENT,
-        event_ids_in="events",
+        events_in="events",
         items_in="events",
         partial_failure=True,
     )

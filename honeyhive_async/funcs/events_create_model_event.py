@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
-from .._pipeline import Operation, execute
+from .._pipeline import Operation, execute, operation
 from .._result import Result
 from .._retry import UNSENT_ONLY
 from ..params import CreateModelEventRequestBodyDict
@@ -18,10 +18,10 @@ from ..params import CreateModelEventRequestBodyDict
 __all__ = ["OPERATION", "events_create_model_event"]
 
 OPERATION: Operation[models.CreateModelEventRequestBody, models.CreateModelEventResponse] = (
-    Operation(
-        id="createModelEvent",
-        method="POST",
-        path="/events/model",
+    operation(
+        "createModelEvent",
+        "POST",
+        "/events/model",
         request_type=models.CreateModelEventRequestBody,
         response_type=models.CreateModelEventResponse,
         retry=UNSENT_ONLY,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
-from .._pipeline import Operation, execute
+from .._pipeline import Operation, execute, operation
 from .._result import Result
 from .._retry import UNSENT_ONLY
 from ..params import CreateModelEventBatchRequestBodyDict
@@ -19,10 +19,10 @@ __all__ = ["OPERATION", "events_create_model_event_batch"]
 
 OPERATION: Operation[
     models.CreateModelEventBatchRequestBody, models.CreateModelEventBatchResponse
-] = Operation(
-    id="createModelEventBatch",
-    method="POST",
-    path="/events/model/batch",
+] = operation(
+    "createModelEventBatch",
+    "POST",
+    "/events/model/batch",
     request_type=models.CreateModelEventBatchRequestBody,
     response_type=models.CreateModelEventBatchResponse,
     retry=UNSENT_ONLY,

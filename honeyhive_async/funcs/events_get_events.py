@@ -5,17 +5,17 @@ from __future__ import annotations
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
-from .._pipeline import Operation, execute
+from .._pipeline import execute, operation
 from .._result import Result
 from .._retry import IDEMPOTENT
 from ..params import GetEventsRequestBodyDict
 
 __all__ = ["OPERATION", "events_get_events"]
 
-OPERATION = Operation(
-    id="getEvents",
-    method="POST",
-    path="/events/export",
+OPERATION = operation(
+    "getEvents",
+    "POST",
+    "/events/export",
     request_type=models.GetEventsRequestBody,
     response_type=models.GetEventsResponse,
     retry=IDEMPOTENT,

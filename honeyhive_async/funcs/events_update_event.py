@@ -10,17 +10,17 @@ from __future__ import annotations
 from .. import models
 from .._config import RetryConfig
 from .._core import HoneyHiveCore
-from .._pipeline import Operation, execute
+from .._pipeline import Operation, execute, operation
 from .._result import Result
 from .._retry import IDEMPOTENT
 from ..params import UpdateEventRequestBodyDict
 
 __all__ = ["OPERATION", "events_update_event"]
 
-OPERATION: Operation[models.UpdateEventRequestBody, None] = Operation(
-    id="updateEvent",
-    method="PUT",
-    path="/events",
+OPERATION: Operation[models.UpdateEventRequestBody, None] = operation(
+    "updateEvent",
+    "PUT",
+    "/events",
     request_type=models.UpdateEventRequestBody,
     response_type=None,
     retry=IDEMPOTENT,

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..tracing._model_event import model_fields
+from ..tracing._bridge import model_fields
 from ._conventions import (
     DEFAULT_MODEL,
     EVENT_MESSAGES,

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from opentelemetry import trace as otel_trace
 
-from ..tracing._state import ParentFinder, set_parent_finder, warn_limited
+from ..tracing._bridge import ParentFinder, set_parent_finder, warn_limited
 
 if TYPE_CHECKING:
-    from ..tracing._spans import Node
+    from ..tracing._bridge import Node
     from ._processor import HoneyHiveSpanProcessor
 
 __all__ = ["find_parent", "register", "unregister"]

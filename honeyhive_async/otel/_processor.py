@@ -22,10 +22,19 @@ from typing import TYPE_CHECKING, Any, Literal
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.trace import Span as OtelSpan
 
-from ..tracing._encode import encode
-from ..tracing._spans import Node, Session
-from ..tracing._state import CURRENT, warn_limited
-from ..tracing._tracer import Tracer
+from ..tracing import Tracer
+from ..tracing._bridge import (
+    Node,
+    Session,
+    current_node,
+    emit,
+    flush,
+    proxy_node,
+    reject,
+    send_session,
+    trace_session,
+    warn_limited,
+)
 from . import _nesting
 from ._ids import event_id, session_id
 from ._mapping import is_genai, map_span
@@ -34,7 +43,7 @@ if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.trace import SpanContext
 
-    from .._batcher import EventBatcher
+    from .._batching import EventBatcher
 
 __all__ = ["BUFFER_SECONDS", "MAX_BUFFERED", "MAX_TRACKED", "HoneyHiveSpanProcessor"]
 
@@ -182,16 +191,14 @@ class HoneyHiveSpanProcessor(SpanProcessor):
         loop): it hands the events over and returns ``True``; there, ``await
         processor.tracer.flush()`` instead.
         """
-        from ._flush import flush_tracer
-
-        return flush_tracer(self.tracer, timeout_millis / 1000)
+        return flush(self.tracer, timeout_millis / 1000)
 
     # -- bookkeeping -------------------------------------------------------------------
 
     def _start(self, span: OtelSpan) -> None:
         context = span.get_span_context()
         parent: SpanContext | None = getattr(span, "parent", None)
-        anchor = CURRENT.get()
+        anchor = current_node()
         with self._lock:
             if self._tracked >= MAX_TRACKED:
                 self.untracked += 1
@@ -334,9 +341,9 @@ class HoneyHiveSpanProcessor(SpanProcessor):
             fields = map_span(span)
         except Exception as exc:  # a bug in the mapping must not lose the span silently
             self.failed += 1
-            tracer._sink.submit(
+            reject(
+                tracer,
                 record.event_id,
-                b'{"event_id":"' + record.event_id.encode() + b'"}',
                 f"otel bridge: mapping span {span.name!r} failed: {type(exc).__name__}: {exc}",
             )
             return
@@ -351,9 +358,11 @@ class HoneyHiveSpanProcessor(SpanProcessor):
             "duration": duration,
             **fields,
         }
-        tracer.emit(event)
-        if record.own_root:
-            tracer.emit(_session_event(record, event))
+        emit(tracer, event)
+        if record.own_root:  # its trace's session: enriched by tracing calls nested in it, if any
+            trace_id = event["metadata"].get("otel", {}).get("trace_id")
+            metadata = {"otel": {"trace_id": trace_id}}
+            send_session(tracer, record.session_id, event, record.trace.session, metadata)
 
     # -- nesting tracing calls under OpenTelemetry spans -------------------------------
 
@@ -378,43 +387,16 @@ class HoneyHiveSpanProcessor(SpanProcessor):
                 if session is None:
                     session = trace.session
                     if session is None:
-                        session = trace.session = Session(
-                            record.tracer, record.name, record.session_id
+                        session = trace.session = trace_session(
+                            record.tracer, record.name, record.session_id, record.sampled
                         )
                     session.sampled = record.sampled
-                proxy = record.proxy = Node(
-                    record.tracer, session, record.name, record.event_id, encode(record.event_id)
+                proxy = record.proxy = proxy_node(
+                    record.tracer, session, record.name, record.event_id
                 )
         for waiting, ended in out:
             self._send(waiting, ended)
         return proxy
-
-
-def _session_event(record: _Record, root: dict[str, Any]) -> dict[str, Any]:
-    """The session event of a trace, sent with its root span's: the root's name, times, I/O."""
-    event: dict[str, Any] = {
-        "event_id": record.session_id,
-        "event_name": root["event_name"],
-        "event_type": "session",
-        "session_id": record.session_id,
-        "start_time": root["start_time"],
-        "end_time": root["end_time"],
-        "duration": root["duration"],
-        "inputs": root["inputs"],
-        "config": {},
-        "metadata": {"otel": {"trace_id": root["metadata"].get("otel", {}).get("trace_id")}},
-    }
-    for name in ("outputs", "error"):
-        if name in root:
-            event[name] = root[name]
-    session = record.trace.session
-    if session is not None:  # enrich_session() inside a tracing call nested in the trace
-        session.ended = True
-        for name in ("outputs", "metadata", "metrics", "feedback", "user_properties"):
-            value = getattr(session, name)
-            if value:
-                event[name] = {**event.get(name, {}), **value}
-    return event
 
 
 def _name(span: Any) -> str:
@@ -430,7 +412,7 @@ def _times(span: ReadableSpan) -> tuple[float, float, float]:
 
 
 def _tracer_for(target: object, project: str | None, source: str) -> Tracer:
-    from .._batcher import EventBatcher
+    from .._batching import EventBatcher
 
     if isinstance(target, Tracer):
         if project is not None and project != target.project:

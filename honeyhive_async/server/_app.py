@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from .._version import __version__
+from .. import __version__
 from ._events import build_event, check_session_event, model_event_request, now_ms, plan_batch
 from ._faults import FaultConfig, FaultInjector, fault_middleware
 from ._openapi import SCHEMAS, openapi_document

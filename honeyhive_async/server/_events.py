@@ -7,13 +7,14 @@ and the clock (``now``, epoch milliseconds) is passed in.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from .._fields import SESSION_OBJECTS
 from .._rules import batch_session_id, session_issues
+from .._utils import new_event_id
 from ._fields import stored_defaults
 from ._validate import Invalid, PathSegment, check
 
@@ -41,12 +42,11 @@ _MODEL_CONFIG_KEYS = (
     "tool_choice",
     "response_format",
 )
-_SESSION_OBJECTS = ("config", "inputs", "outputs", "metadata", "feedback", "metrics")
 
 
 def new_id() -> str:
     """A fresh event or session id (uuid4), as the real service makes them."""
-    return str(uuid.uuid4())
+    return new_event_id()
 
 
 def now_ms() -> int:
@@ -154,7 +154,7 @@ def build_session(props: Mapping[str, Any], session_id: str, events: Sequence[Ev
     start = min(e["start_time"] for e in events)
     end = max(e["end_time"] for e in events)
     session = stored_defaults()
-    session.update({key: props.get(key) or {} for key in _SESSION_OBJECTS})
+    session.update({key: props.get(key) or {} for key in SESSION_OBJECTS})
     session.update(
         project=first["project"],
         source=first["source"] if props.get("source") is None else props["source"],
@@ -168,7 +168,6 @@ def build_session(props: Mapping[str, Any], session_id: str, events: Sequence[Ev
         start_time=start,
         end_time=end,
         duration=end - start,
-        user_properties=props.get("user_properties") or {},
     )
     return session
 

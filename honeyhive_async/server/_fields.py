@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import attrs
 
+from .. import _rules
 from ..models import EVENT_TYPES
 
 __all__ = [
@@ -37,8 +38,18 @@ FieldKind = Literal["text", "number", "json"]
 STR: Schema = {"type": "string"}
 ID: Schema = {"type": "string", "minLength": 1}
 NUM: Schema = {"type": "number"}
-MS: Schema = {"type": "number", "description": "UTC epoch milliseconds."}
-DURATION: Schema = {"type": "number", "minimum": 0, "description": "Milliseconds."}
+MS: Schema = {
+    "type": "number",
+    "minimum": -_rules.MAX_TIME_MS,
+    "maximum": _rules.MAX_TIME_MS,
+    "description": "UTC epoch milliseconds.",
+}
+DURATION: Schema = {
+    "type": "number",
+    "minimum": 0,
+    "maximum": _rules.MAX_DURATION_MS,
+    "description": "Milliseconds.",
+}
 OBJ: Schema = {"type": "object", "additionalProperties": True}
 ID_LIST: Schema = {"type": "array", "items": {"type": "string"}}
 

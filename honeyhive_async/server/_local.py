@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from types import TracebackType
 
 from aiohttp import web
 
+from .._utils import AsyncResource
 from ._app import DEFAULT_MAX_BODY_BYTES, FAULTS_KEY, STORE_KEY, create_app
 from ._faults import FaultConfig
 from ._store import EventStore
@@ -17,7 +17,7 @@ _SHUTDOWN_TIMEOUT = 1.0
 """Seconds requests still in flight (a stalled one, say) get when the server stops."""
 
 
-class LocalServer:
+class LocalServer(AsyncResource):
     """The local Events API server, started and stopped by ``async with``.
 
     ``async with LocalServer() as srv:`` serves on a free loopback port
@@ -93,14 +93,10 @@ class LocalServer:
         if runner is not None:
             await runner.cleanup()
 
-    async def __aenter__(self) -> LocalServer:
+    async def aopen(self) -> None:
+        """:meth:`start` (what ``async with`` does first)."""
         await self.start()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """:meth:`stop` (what leaving ``async with`` does)."""
         await self.stop()

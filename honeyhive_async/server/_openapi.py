@@ -16,7 +16,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .._version import __version__
+from .. import __version__, _rules
+from .._fields import SESSION_FIELDS, UPDATE_FIELDS
+from .._rules import NO_VALUE_OPERATORS
 from ..models import EVENT_TYPES, FILTER_OPERATORS, FILTER_TYPES
 from ._fields import DURATION, EVENT_FIELDS, ID, ID_LIST, NUM, OBJ, STR, Schema
 from ._grammar import (
@@ -37,7 +39,14 @@ __all__ = [
     "openapi_document",
 ]
 
-MAX_LIMIT = 7500
+MAX_LIMIT = _rules.MAX_LIMIT
+
+
+def bounds(model: str, field: str) -> Schema:
+    """``minimum`` and ``maximum`` of *model*'s *field*, from the shared value rules."""
+    rule = _rules.FIELD_RULES[model][field]
+    assert isinstance(rule, _rules.Bounds), f"{model}.{field} has no bounds"
+    return {"minimum": rule.low, "maximum": rule.high}
 
 
 def _ref(name: str) -> Schema:
@@ -83,21 +92,12 @@ _CREATE_MODEL_EVENT: Schema = {
     },
 }
 
+_FIELD = {field.name: field for field in EVENT_FIELDS}
+_SESSION_IDS = {"session_name": _ID, "session_id": _ID}
+
 _SESSION_PROPERTIES: Schema = {
     "type": "object",
-    "properties": {
-        "session_name": _ID,
-        "source": _STR,
-        "session_id": _ID,
-        "error": _STR,
-        "config": _OBJ,
-        "inputs": _OBJ,
-        "outputs": _OBJ,
-        "user_properties": _OBJ,
-        "metrics": _OBJ,
-        "feedback": _OBJ,
-        "metadata": _OBJ,
-    },
+    "properties": {name: _SESSION_IDS.get(name) or _FIELD[name].value for name in SESSION_FIELDS},
 }
 
 
@@ -118,13 +118,7 @@ _UPDATE_EVENT: Schema = {
     "required": ["event_id"],
     "properties": {
         "event_id": _ID,
-        "metadata": _OBJ,
-        "feedback": _OBJ,
-        "metrics": _OBJ,
-        "outputs": _OBJ,
-        "config": _OBJ,
-        "user_properties": _OBJ,
-        "duration": _DURATION,
+        **{name: _FIELD[name].create_schema for name in UPDATE_FIELDS},
     },
 }
 
@@ -177,7 +171,7 @@ _EVENT_FILTER: Schema = {
     "description": "`exists`/`not exists` apply to any type; other operators compare "
     "`value`, whose form the filter's type decides.",
     "anyOf": [
-        {"properties": {"operator": {"enum": ["exists", "not exists"]}}},
+        {"properties": {"operator": {"enum": sorted(NO_VALUE_OPERATORS)}}},
         *(_filter_case(filter_type) for filter_type in FILTER_TYPES),
     ],
 }
@@ -194,8 +188,8 @@ _GET_EVENTS: Schema = {
             "properties": {"$gte": _DATETIME, "$lte": _DATETIME},
         },
         "projections": {"type": "array", "items": _FIELD_PATH},
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 1000},
-        "page": {"type": "integer", "minimum": 1, "default": 1},
+        "limit": {"type": "integer", **bounds("GetEventsRequestBody", "limit"), "default": 1000},
+        "page": {"type": "integer", **bounds("GetEventsRequestBody", "page"), "default": 1},
     },
 }
 

@@ -15,9 +15,10 @@ import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from types import TracebackType
 from typing import Any, TypeVar
 
+from .._fields import MERGED_FIELDS
+from .._utils import AsyncResource
 from . import _layout
 from ._query import EventQuery, project_event
 from ._trees import (
@@ -31,9 +32,6 @@ from ._trees import (
 __all__ = ["MERGED_FIELDS", "EventStore"]
 
 _T = TypeVar("_T")
-
-MERGED_FIELDS = ("metadata", "feedback", "metrics", "user_properties", "outputs", "config")
-"""Fields that updateEvent merges key by key into the stored object."""
 
 
 def _first_sightings(
@@ -237,7 +235,7 @@ class _Database:
         self.conn.close()
 
 
-class EventStore:
+class EventStore(AsyncResource):
     """The server's event storage: an SQLite database behind async methods.
 
     ``path=None`` keeps the database in memory (gone when the store
@@ -286,16 +284,12 @@ class EventStore:
             self._executor = self._db = None
             executor.shutdown(wait=True)
 
-    async def __aenter__(self) -> EventStore:
+    async def aopen(self) -> None:
+        """:meth:`open` (what ``async with`` does first)."""
         await self.open()
-        return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def aclose(self) -> None:
+        """:meth:`close` (what leaving ``async with`` does)."""
         await self.close()
 
     def _database(self) -> _Database:

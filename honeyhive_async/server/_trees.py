@@ -27,6 +27,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .._fields import SESSION_OBJECTS
 from ._query import EventQuery
 
 __all__ = [
@@ -56,15 +57,6 @@ TREE_INDEX = (
 SORT_AT_MOST = 1000
 """Up to this many matches SQLite may sort a page; past it the tree index is forced."""
 
-_SESSION_OBJECTS = (
-    "config",
-    "inputs",
-    "outputs",
-    "metadata",
-    "feedback",
-    "metrics",
-    "user_properties",
-)
 _SESSION_SCALARS = ("event_name", "source", "start_time", "end_time", "duration")
 
 
@@ -129,7 +121,7 @@ def merge_session(conn: sqlite3.Connection, event: Mapping[str, Any]) -> None:
     batch stores its session from ``session_properties``, and the session
     event that a tracer sends when the session ends completes it this way.
     """
-    columns = (*_SESSION_OBJECTS, "children_ids", "error")
+    columns = (*SESSION_OBJECTS, "children_ids", "error")
     found = conn.execute(
         f"SELECT {', '.join(columns)} FROM events WHERE event_id = ? AND event_type = 'session'",
         (event["event_id"],),
@@ -137,7 +129,7 @@ def merge_session(conn: sqlite3.Connection, event: Mapping[str, Any]) -> None:
     if found is None:
         return
     stored = dict(zip(columns, found, strict=True))
-    values = [json.dumps({**json.loads(stored[name]), **event[name]}) for name in _SESSION_OBJECTS]
+    values = [json.dumps({**json.loads(stored[name]), **event[name]}) for name in SESSION_OBJECTS]
     children = json.loads(stored["children_ids"])
     children += [c for c in event["children_ids"] if c not in children]
     values += [json.dumps(children), stored["error"] if event["error"] is None else event["error"]]

@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
 
-from .. import _json_checks, _rules
-from .._json_checks import depth_within, is_text
+from .. import _rules
+from .._codec import depth_within, finite_issue, is_text, unicode_issue
 from .._rules import MAX_DEPTH
 from ._openapi import SCHEMAS
 
@@ -103,8 +103,8 @@ def read_json(raw: bytes) -> dict[str, Any]:
     if not depth_within(data, MAX_DEPTH):
         raise Invalid((), f"is nested deeper than {MAX_DEPTH} levels", code="invalid_json")
     for found, seen in (
-        (_json_checks.finite_issue, overflowed),
-        (_json_checks.unicode_issue, _SURROGATE_ESCAPE.search(raw) is not None),
+        (finite_issue, overflowed),
+        (unicode_issue, _SURROGATE_ESCAPE.search(raw) is not None),
     ):
         issue = found(data) if seen else None
         if issue is not None:
@@ -172,6 +172,10 @@ def _check_bounds(value: Any, schema: Mapping[str, Any], path: tuple[PathSegment
     enum = schema.get("enum")
     if enum is not None and value not in enum:
         raise Invalid(path, "must be one of " + ", ".join(map(str, enum)))
+    if "minimum" in schema and "maximum" in schema:  # a shared rule's bounds: its message
+        problem = _rules.Bounds(schema["minimum"], schema["maximum"]).problem(value)
+        if problem is not None:
+            raise Invalid(path, problem)
     if "minimum" in schema and value < schema["minimum"]:
         raise Invalid(path, f"must be >= {schema['minimum']}")
     if "maximum" in schema and value > schema["maximum"]:

@@ -4,7 +4,7 @@ The server gets its own thread and event loop, so it serves whatever the
 caller's thread does: a sync test blocked in ``tracing.flush()``, an async
 test in a function-scoped loop, or another test's loop after this one has
 closed (the session-wide server outlives every test loop). Calls into it
-are handed over with ``asyncio.run_coroutine_threadsafe``; the async
+are handed over through the SDK's one door between threads; the async
 helpers await the answer without blocking the caller's loop, the ``_sync``
 ones block for it.
 """
@@ -21,8 +21,9 @@ from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, TypeVar
 
+from .._sync import call_in_loop, submit_to_loop
 from ..server import DEFAULT_MAX_BODY_BYTES, FaultConfig, FaultKind, LocalServer
-from ..server._query import EventQuery, compile_query
+from ..server._bridge import EventQuery, compile_query
 from ._trees import EventTree, Shape, build_trees, sort_key, tree_shapes
 
 __all__ = ["BackgroundServer"]
@@ -149,16 +150,22 @@ class BackgroundServer:
             raise RuntimeError("the server is not running")
         return self._server
 
-    def _submit(self, work: Callable[[LocalServer], Coroutine[Any, Any, _T]]) -> Future[_T]:
-        """Run ``work(server)`` on the server's loop; its future, for any thread to wait on."""
+    def _target(
+        self, work: Callable[[LocalServer], Coroutine[Any, Any, _T]]
+    ) -> tuple[asyncio.AbstractEventLoop, Callable[[], Coroutine[Any, Any, _T]]]:
+        """The server's loop and the coroutine to run there, from a thread of the caller's."""
         server = self._local()
         if threading.current_thread() is self._thread:
             raise RuntimeError("BackgroundServer helpers cannot be called on the server's thread")
         assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(work(server), self._loop)
+        return self._loop, lambda: work(server)
+
+    def _submit(self, work: Callable[[LocalServer], Coroutine[Any, Any, _T]]) -> Future[_T]:
+        """Run ``work(server)`` on the server's loop; its future, for any thread to wait on."""
+        return submit_to_loop(*self._target(work))
 
     def _call(self, work: Callable[[LocalServer], Coroutine[Any, Any, _T]]) -> _T:
-        return self._submit(work).result(CALL_TIMEOUT)
+        return call_in_loop(*self._target(work), CALL_TIMEOUT)
 
     async def _await(self, work: Callable[[LocalServer], Coroutine[Any, Any, _T]]) -> _T:
         return await asyncio.wait_for(asyncio.wrap_future(self._submit(work)), CALL_TIMEOUT)

@@ -1,7 +1,7 @@
 """Tracing for programs without a running event loop: delivery on a background loop thread.
 
 ``configure()`` installs a tracer whose events go to the process's
-background loop thread (``_loop_thread``), where a ``HoneyHiveCore`` and an
+background loop thread (:func:`.._sync.shared_loop`), where a ``HoneyHiveCore`` and an
 ``EventBatcher`` are made with the first event, so importing and
 configuring cost nothing else. At interpreter exit the queue is drained within ``exit_timeout``
 seconds; after ``os.fork()`` the child starts afresh (it never sends what
@@ -16,14 +16,15 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._loop_thread import shared_loop
+from .._sync import call_in_loop, shared_loop, submit_to_loop
+from .._utils import after_fork, at_exit
 from ._delivery import DEFAULT_MAX_PENDING, LoopSink
 from ._encode import DEFAULT_MAX_VALUE_CHARS
 from ._state import STATE, log, set_default
 from ._tracer import Processor, Tracer
 
 if TYPE_CHECKING:
-    from .._batcher import DeliveryReport, EventBatcher
+    from .._batching import DeliveryReport, EventBatcher
 
 T = TypeVar("T")
 
@@ -63,7 +64,7 @@ class ThreadSink(LoopSink):
         """On the loop: make the core and batcher, then take what waits (never raises)."""
         import asyncio
 
-        from .._batcher import EventBatcher
+        from .._batching import EventBatcher
         from .._core import HoneyHiveCore
 
         try:
@@ -84,18 +85,19 @@ class ThreadSink(LoopSink):
 
     def flush(self, timeout: float) -> DeliveryReport:
         """Deliver what was traced so far; the report by *timeout* seconds (from any thread)."""
-        from .._batcher import DeliveryReport
+        from .._batching import DeliveryReport
 
         if shared_loop().is_current():
             log.warning("tracing.flush() was called on the delivery thread; it does nothing")
             return DeliveryReport()
         if not self._ready(timeout):
             return self._nothing(DeliveryReport)
-        return shared_loop().run(self.call(lambda batcher: batcher.flush(timeout)))
+        loop = shared_loop().wait_ready()
+        return call_in_loop(loop, lambda: self.call(lambda batcher: batcher.flush(timeout)))
 
     def shutdown(self, timeout: float) -> DeliveryReport:
         """Drain within *timeout* seconds, close the batcher and the core."""
-        from .._batcher import DeliveryReport
+        from .._batching import DeliveryReport
 
         if self._final is not None:
             return self._final
@@ -105,7 +107,8 @@ class ThreadSink(LoopSink):
         if not self._ready(timeout):
             self._final = self._nothing(DeliveryReport)
             return self._final
-        self._final = shared_loop().run(self.call(lambda batcher: self._close(batcher, timeout)))
+        loop = shared_loop().wait_ready()
+        self._final = call_in_loop(loop, lambda: self.call(lambda b: self._close(b, timeout)))
         return self._final
 
     async def _close(self, batcher: EventBatcher, timeout: float) -> DeliveryReport:
@@ -123,7 +126,8 @@ class ThreadSink(LoopSink):
         self.started()
         if not await asyncio.to_thread(self._ready, 30.0):
             raise RuntimeError(f"tracing: delivery is not running ({self._failure})")
-        return await asyncio.wrap_future(loop.submit(super().call(work)))
+        running = await asyncio.to_thread(loop.wait_ready)
+        return await asyncio.wrap_future(submit_to_loop(running, lambda: LoopSink.call(self, work)))
 
     def _nothing(self, report_type: Any) -> DeliveryReport:
         """The report when delivery never ran: what waits is counted as not delivered."""
@@ -134,7 +138,7 @@ class ThreadSink(LoopSink):
                 waiting,
                 self._failure or shared_loop().failure or "delivery did not start in time",
             )
-        self.pending.clear()
+        self.pending.take()
         self.unreported = 0
         return report_type(omitted=waiting)  # type: ignore[no-any-return]
 
@@ -146,13 +150,12 @@ _exit_timeout = 5.0
 def _after_fork_in_child() -> None:
     # The child never sends what the parent queued, and starts its own delivery.
     for sink in list(_SINKS):
-        sink.pending.clear()
+        sink.pending.reset()
         sink.unreported = 0
         sink._reset()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+after_fork(_after_fork_in_child)
 
 
 def _at_exit() -> None:
@@ -169,20 +172,6 @@ def _at_exit() -> None:
     if not report.ok:
         where = f"; see {report.dead_letter}" if report.dead_letter else ""
         log.warning("tracing: %d events were not delivered at exit%s", report.failed, where)
-
-
-def _register_at_exit() -> None:
-    # Runs before the interpreter joins threads and stops its thread pools (which
-    # aiohttp's resolver and the dead-letter writer need): atexit would be too late.
-    import concurrent.futures.thread  # noqa: F401 - register our hook after its own
-
-    register = getattr(threading, "_register_atexit", None)
-    if register is not None:
-        register(_at_exit)
-    else:  # pragma: no cover - CPython has had it since 3.9
-        import atexit
-
-        atexit.register(_at_exit)
 
 
 _registered = False
@@ -245,7 +234,7 @@ def configure(
     _exit_timeout = max(0.0, float(exit_timeout))
     set_default(tracer)
     if not _registered:
-        _register_at_exit()
+        at_exit(_at_exit, order=0)  # before the blocking clients close (order 1)
         _registered = True
     return tracer
 
@@ -257,7 +246,7 @@ def _configured() -> ThreadSink | None:
 
 def flush(timeout: float = 10.0) -> DeliveryReport:
     """Deliver what was traced so far (after :func:`configure`); the report by *timeout*."""
-    from .._batcher import DeliveryReport
+    from .._batching import DeliveryReport
 
     sink = _configured()
     return DeliveryReport() if sink is None else sink.flush(timeout)
@@ -265,7 +254,7 @@ def flush(timeout: float = 10.0) -> DeliveryReport:
 
 def shutdown(timeout: float = 10.0) -> DeliveryReport:
     """Drain and stop the delivery of :func:`configure`; traced calls then run untraced."""
-    from .._batcher import DeliveryReport
+    from .._batching import DeliveryReport
 
     sink = _configured()
     if sink is None:

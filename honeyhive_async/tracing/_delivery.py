@@ -9,17 +9,16 @@ rate-limited WARNING, and the drop shows in the batcher's next report.
 
 from __future__ import annotations
 
-import collections
-import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .._sync import Handoff, running_loop
 from ._state import warn_limited
 
 if TYPE_CHECKING:
     import asyncio
 
-    from .._batcher import EventBatcher
+    from .._batching import EventBatcher
 
 __all__ = ["DEFAULT_MAX_PENDING", "LoopSink"]
 
@@ -28,33 +27,36 @@ T = TypeVar("T")
 DEFAULT_MAX_PENDING = 100_000
 """Events waiting for the loop's thread to take them, at most, before new ones are dropped."""
 
-
-def _running_loop() -> Any:
-    asyncio = sys.modules.get("asyncio")
-    return None if asyncio is None else asyncio._get_running_loop()
+Pending = tuple[str, bytes, "str | None"]
+"""An event handed over from another thread: its id, its JSON, why it was rejected (if it was)."""
 
 
 class LoopSink:
-    """Delivers encoded events to a batcher on its loop; safe to call from any thread."""
+    """Delivers encoded events to a batcher on its loop; safe to call from any thread.
+
+    The batcher is reached only through its intake (``batcher.intake``).
+    """
 
     def __init__(self, max_pending: int = DEFAULT_MAX_PENDING) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.batcher: EventBatcher | None = None
         self.max_pending = max_pending
-        self.pending: collections.deque[tuple[str, bytes, str | None]] = collections.deque()
+        self.pending: Handoff[Pending] = Handoff(max_pending, self._schedule)
         self.dropped = 0
         self.unreported = 0  # drops made off the loop's thread, for its next report
-        self._wake = False
         self._errors: tuple[type[Exception], type[Exception]] | None = None
-        self._running_loop = _running_loop
+        self._encoded: Any = None
+        self._running_loop = running_loop
 
     def attach(self, batcher: EventBatcher, loop: asyncio.AbstractEventLoop) -> None:
         """Deliver to *batcher* from now on; what is pending goes first."""
         import asyncio
 
+        from .._codec import EncodedEvent
         from ..errors import BatcherClosedError, QueueFullError
 
         self._errors = (QueueFullError, BatcherClosedError)
+        self._encoded = EncodedEvent
         self._running_loop = asyncio._get_running_loop  # looked up once: it runs per event
         self.batcher, self.loop = batcher, loop
         self._schedule()
@@ -69,41 +71,34 @@ class LoopSink:
                 self.drain()
             self.offer(event_id, data, rejected)
             return
-        if len(self.pending) >= self.max_pending:
+        if not self.pending.offer((event_id, data, rejected)):
             self.drop(event_id, None, f"more than {self.max_pending} events waited for delivery")
             return
-        self.pending.append((event_id, data, rejected))
         self.started()
-        if not self._wake:
-            self._schedule()
 
     def started(self) -> None:
         """Called once something waits; a sink that starts its own loop starts it here."""
 
     def _schedule(self) -> None:
+        """Have the loop drain what waits (the hand-off's wake-up; any thread)."""
         loop = self.loop
         if loop is None:
-            return
-        self._wake = True
+            return  # attach() drains
         try:
             loop.call_soon_threadsafe(self.drain)
         except RuntimeError:  # the loop is closed: nothing will take these events
-            self._wake = False
-            while self.pending:
-                event_id, *_ = self.pending.popleft()
+            for event_id, *_ in self.pending.take():
                 self.drop(event_id, None, "the event loop of the batcher is closed")
 
     def drain(self) -> None:
         """Move what other threads handed over into the batcher (on the loop's thread)."""
-        self._wake = False
         batcher = self.batcher
         if self.unreported and batcher is not None and not batcher.closed:
-            for _ in range(self.unreported):
-                batcher._record_dropped(None, None, "dropped", "")
+            batcher.intake.count_dropped(self.unreported)
             self.unreported = 0
-        pending = self.pending
-        while pending:
-            self.offer(*pending.popleft())
+        while batch := self.pending.take():
+            for event_id, data, rejected in batch:
+                self.offer(event_id, data, rejected)
 
     def offer(self, event_id: str, data: bytes, rejected: str | None = None) -> None:
         batcher = self.batcher
@@ -114,7 +109,7 @@ class LoopSink:
             warn_limited("rejected", "tracing: an event was not sent: %s", rejected)
             return
         try:
-            batcher._add_encoded_nowait(event_id, data)
+            batcher.intake.offer(self._encoded("event", event_id, data))
         except self._errors as exc:
             self.drop(event_id, data, str(exc))
         except Exception as exc:  # a bug must still not lose the event silently
@@ -133,10 +128,14 @@ class LoopSink:
 
     def _report(self, event_id: str, data: bytes | None, reason: Any, message: str) -> None:
         batcher = self.batcher
-        if batcher is None or _running_loop() is not self.loop:
+        if batcher is None or running_loop() is not self.loop:
             self.unreported += 1  # counted in the loop's next report (see drain)
-        elif not batcher.closed:
-            batcher._record_dropped(event_id, data, reason, message)
+        elif batcher.closed:
+            return
+        elif data is None:
+            batcher.intake.count_dropped()
+        else:
+            batcher.intake.give_up([self._encoded("event", event_id, data)], reason, message)
 
     async def call(self, work: Callable[[EventBatcher], Awaitable[T]]) -> T:
         """Run ``work(batcher)`` on the batcher's loop, from a coroutine on any loop."""

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .._json import make_json_encoder
+from .._utils import make_json_encoder
 
 __all__ = ["DEFAULT_MAX_VALUE_CHARS", "dumps", "encode", "may_hold_wide_int", "safe"]
 

@@ -11,12 +11,13 @@ import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from .._fields import OBJECT_FIELDS
 from ._encode import dumps
 
 __all__ = ["REDACTED", "redact", "truncate"]
 
 REDACTED = "[REDACTED]"
-_CAPTURED = ("inputs", "outputs", "config", "metadata", "metrics", "feedback", "user_properties")
+_CAPTURED = OBJECT_FIELDS
 
 
 def redact(

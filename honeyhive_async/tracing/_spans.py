@@ -17,8 +17,10 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from .._fields import ENRICH_FIELDS
+from .._utils import new_event_id
 from ._encode import encode
-from ._state import CURRENT, STATE, active_tracer, new_id, warn_limited
+from ._state import CURRENT, STATE, active_tracer, warn_limited
 
 if TYPE_CHECKING:
     from ._tracer import Tracer
@@ -41,30 +43,23 @@ SPAN_TYPES = ("chain", "tool", "model")
 
 N = TypeVar("N", bound="Node")
 
-_FIELDS = ("inputs", "outputs", "metadata", "metrics", "feedback", "config", "user_properties")
-
 
 class Node:
     """What spans and sessions share: an id, a clock, and the fields enrichment fills."""
 
+    # The fields enrichment fills are the event fields of that name (one slot each).
     __slots__ = (
-        "config",
         "ended",
         "error",
         "event_id",
-        "feedback",
         "id_json",
-        "inputs",
-        "metadata",
-        "metrics",
         "name",
-        "outputs",
         "outputs_json",
         "session",
         "start_ms",
         "start_ns",
         "tracer",
-        "user_properties",
+        *ENRICH_FIELDS,
     )
 
     event_type: str
@@ -118,7 +113,7 @@ class Node:
         ``inputs`` are merged into the inputs captured when this opened.
         """
         values = (inputs, outputs, metadata, metrics, feedback, config, user_properties)
-        _merge(self, zip(_FIELDS, values, strict=True))
+        _merge(self, zip(ENRICH_FIELDS, values, strict=True))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} {self.event_id}>"
@@ -135,7 +130,7 @@ class Session(Node):
 
     def __init__(self, tracer: Tracer, name: str, session_id: str | None = None) -> None:
         if session_id is None:  # ours is a UUID: nothing to escape
-            session_id = new_id()
+            session_id = new_event_id()
             id_json = f'"{session_id}"'
         else:
             id_json = encode(session_id)
@@ -149,7 +144,7 @@ class Span(Node):
     __slots__ = ("event_type", "parent_id", "parent_json")
 
     def __init__(self, parent: Node, name: str, event_type: str) -> None:
-        event_id = new_id()
+        event_id = new_event_id()
         super().__init__(parent.tracer, parent.session, name, event_id, f'"{event_id}"')
         self.parent_id: str | None = parent.event_id
         self.parent_json: str | None = parent.id_json
@@ -214,7 +209,7 @@ def enrich(
     node = CURRENT.get()
     if isinstance(node, Span):
         values = (inputs, outputs, metadata, metrics, feedback, config, user_properties)
-        _merge(node, zip(_FIELDS, values, strict=True))
+        _merge(node, zip(ENRICH_FIELDS, values, strict=True))
 
 
 def enrich_session(
@@ -231,7 +226,7 @@ def enrich_session(
     node = CURRENT.get()
     if node is not None:
         values = (inputs, outputs, metadata, metrics, feedback, config, user_properties)
-        _merge(node.session, zip(_FIELDS, values, strict=True))
+        _merge(node.session, zip(ENRICH_FIELDS, values, strict=True))
 
 
 def open_span(
@@ -269,16 +264,28 @@ def close_span(span: Node, opened: Session | None, error: BaseException | None) 
             span.error = describe(error)
         span.tracer.finish(span)
         if opened is not None:
-            opened.inputs = span.inputs
-            if opened.outputs:  # enriched while the call ran: keep that too
-                opened.outputs = {**(span.outputs or {}), **opened.outputs}
-            else:
-                opened.outputs, opened.outputs_json = span.outputs, span.outputs_json
-            opened.error = span.error
-            opened.start_ms, opened.start_ns = span.start_ms, span.start_ns
+            adopt_root(opened, span)
             span.tracer.finish(opened)
     except Exception:  # tracing never raises into the traced code
         warn_limited("finish", "tracing: recording %r failed; it is not sent", span, exc_info=True)
+
+
+def adopt_root(session: Session, root: Node) -> None:
+    """Make *session* the session event of *root*, the one span it was opened for.
+
+    What a session event opened for a root span looks like, for tracing's
+    own sessions and the OpenTelemetry bridge's alike: the root's inputs,
+    error and start, and its outputs under those the session was enriched
+    with (key by key, the session's winning). Its name and its other
+    enriched fields stay its own; it ends when it is finished.
+    """
+    session.inputs = root.inputs
+    if session.outputs:  # enriched while the root ran: keep that too
+        session.outputs = {**(root.outputs or {}), **session.outputs}
+    else:
+        session.outputs, session.outputs_json = root.outputs, root.outputs_json
+    session.error = root.error
+    session.start_ms, session.start_ns = root.start_ms, root.start_ns
 
 
 def describe(error: BaseException) -> str:

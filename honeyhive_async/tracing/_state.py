@@ -1,4 +1,4 @@
-"""Process-wide tracing state: the context variable, the default tracer, the switch, ids.
+"""Process-wide tracing state: the context variable, the default tracer, the switch.
 
 Standard library only: importing tracing must stay cheaper than importing
 an OpenTelemetry SDK (see ``bench/bench_import.py``).
@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from .._ids import new_event_ids
+from .._utils import RateLimitedLog
 
 if TYPE_CHECKING:
     from ._spans import Node
@@ -27,7 +26,6 @@ __all__ = [
     "enable",
     "enabled",
     "log",
-    "new_id",
     "set_default",
     "set_parent_finder",
     "warn_limited",
@@ -49,7 +47,7 @@ ParentFinder = Callable[["Node | None"], "Node | None"]
 class _Global:
     """The few process-wide values, in one slotted object the hot path reads fast."""
 
-    __slots__ = ("default", "enabled", "find_parent", "idle_logged", "ids")
+    __slots__ = ("default", "enabled", "find_parent", "idle_logged")
 
     def __init__(self) -> None:
         self.default: Tracer | None = None
@@ -60,7 +58,6 @@ class _Global:
             "off",
         }
         self.idle_logged = False
-        self.ids: list[str] = []
         self.find_parent: ParentFinder | None = None
 
 
@@ -109,38 +106,9 @@ def active_tracer() -> Tracer | None:
     return tracer
 
 
-def new_id() -> str:
-    """A fresh UUID4 event id, from a pool refilled in bulk (safe across threads)."""
-    try:
-        return STATE.ids.pop()
-    except IndexError:
-        STATE.ids.extend(new_event_ids(256))
-        return STATE.ids.pop()
-
-
-_LIMIT_SECONDS = 10.0
-_limits: dict[str, list[float]] = {}
+_WARNINGS = RateLimitedLog(log, 10.0)
 
 
 def warn_limited(key: str, message: str, *args: Any, exc_info: bool = False) -> None:
     """Log a WARNING at most once per 10 s per *key*, saying how many were held back."""
-    now = time.monotonic()
-    entry = _limits.get(key)
-    if entry is None:
-        entry = _limits[key] = [now - _LIMIT_SECONDS, 0]
-    if now - entry[0] < _LIMIT_SECONDS:
-        entry[1] += 1
-        return
-    held, entry[0], entry[1] = entry[1], now, 0
-    suffix = f" ({int(held)} similar messages held back)" if held else ""
-    log.warning(message + suffix, *args, exc_info=exc_info)
-
-
-def _after_fork_in_child() -> None:
-    # The parent's unused ids must never be used twice: a repeated id would make
-    # the server take the child's event for a retry of the parent's.
-    STATE.ids = []
-
-
-if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    _WARNINGS.warn(key, message, *args, exc_info=exc_info)

@@ -13,12 +13,13 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._fields import ENRICH_FIELDS
 from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, may_hold_wide_int, safe
 from ._spans import Node, Scope, Session, describe
 from ._state import STATE, set_default
 
 if TYPE_CHECKING:
-    from .._batcher import DeliveryReport, EventBatcher
+    from .._batching import DeliveryReport, EventBatcher
     from .._result import Result
     from ..params import UpdateEventRequestBodyDict
     from ._delivery import LoopSink
@@ -28,7 +29,9 @@ __all__ = ["Processor", "Tracer"]
 Processor = Callable[[dict[str, Any]], dict[str, Any]]
 """Takes an event (plain JSON data, wire field names) and returns the event to send."""
 
-_OPTIONAL = ("metadata", "metrics", "feedback", "user_properties")
+# The enriched objects an event carries only when set (inputs, outputs and config have their own
+# places in an event's JSON).
+_OPTIONAL = tuple(name for name in ENRICH_FIELDS if name not in ("inputs", "outputs", "config"))
 _LABELS: dict[tuple[str, str], str] = {}
 
 
@@ -185,12 +188,16 @@ class Tracer:
         """*value* as bounded JSON text."""
         return dumps(value, self.max_value_chars)
 
-    def finish(self, node: Node) -> None:
-        """End *node* and hand its event to the batcher (nothing when sampled out)."""
+    def finish(self, node: Node, duration: float | None = None) -> None:
+        """End *node* and hand its event to the batcher (nothing when sampled out).
+
+        Its *duration* (ms) is the time since it started, unless given.
+        """
         node.ended = True
         if not node.session.sampled:
             return
-        duration = (time.perf_counter_ns() - node.start_ns) / 1e6
+        if duration is None:
+            duration = (time.perf_counter_ns() - node.start_ns) / 1e6
         start = node.start_ms
         parent = "" if node.parent_json is None else f',"parent_id":{node.parent_json}'
         config = self.capture(node.config) if node.config else "{}"
@@ -264,7 +271,7 @@ class Tracer:
 
         body: UpdateEventRequestBodyDict = {"event_id": event_id, "feedback": dict(feedback)}
         try:
-            return await self._sink.call(lambda batcher: events_update_event(batcher._core, body))
+            return await self._sink.call(lambda batcher: events_update_event(batcher.core, body))
         except RuntimeError as exc:  # the delivery thread could not start
             return Err(TransportError(str(exc), operation_id="updateEvent", sent=False))
 

@@ -16,7 +16,8 @@ import pytest
 from aioresponses import aioresponses
 from yarl import URL
 
-from honeyhive_async import HoneyHiveCore, _converter, errors, funcs, models
+from honeyhive_async import HoneyHiveCore, errors, funcs, models
+from honeyhive_async._codec import _converter
 from tests import _goldens
 from tests.conftest import SERVER
 

@@ -11,7 +11,9 @@ from opentelemetry import trace as otel_trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from honeyhive_async import EventBatcher, HoneyHiveCore, tracing
+from honeyhive_async._utils import RateLimitedLog
 from honeyhive_async.otel import HoneyHiveSpanProcessor, _processor, event_id, session_id
+from honeyhive_async.tracing import _state
 from honeyhive_async.tracing._state import STATE
 from tests.otel.conftest import Bridge, capture_tracer
 
@@ -207,7 +209,7 @@ def test_bookkeeping_errors_are_logged_not_raised(
 ) -> None:
     """on_start and on_end never raise into the instrumented code."""
     monkeypatch.setattr(_processor, "event_id", None)  # calling it raises TypeError
-    monkeypatch.setattr("honeyhive_async.tracing._state._limits", {})
+    monkeypatch.setattr(_state, "_WARNINGS", RateLimitedLog(_state.log, 10.0))
     with caplog.at_level(logging.WARNING, "honeyhive_async.tracing"):
         with bridge.otel.start_as_current_span("chat", attributes=GENAI):
             pass

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from honeyhive_async import tracing
-from honeyhive_async._batcher import DeliveryReport
+from honeyhive_async._batching import DeliveryReport
+from honeyhive_async._utils import RateLimitedLog
 from honeyhive_async.tracing import _state
 
 
@@ -40,14 +41,20 @@ class Recorder:
         self.raw: list[bytes] = []
         self.reported: list[tuple[str | None, bytes | None, str, str]] = []
 
-    def _add_encoded_nowait(self, event_id: str, data: bytes) -> None:
-        # Kept as bytes: an error raised here would be swallowed by the sink.
-        self.raw.append(data)
+    @property
+    def intake(self) -> Recorder:
+        """The batcher's intake (:class:`~honeyhive_async._batching.Intake`): itself."""
+        return self
 
-    def _record_dropped(
-        self, event_id: str | None, data: bytes | None, reason: str, message: str
-    ) -> None:
-        self.reported.append((event_id, data, reason, message))
+    def offer(self, event: Any) -> None:
+        # Kept as bytes: an error raised here would be swallowed by the sink.
+        self.raw.append(event.data)
+
+    def give_up(self, events: Any, reason: str, message: str) -> None:
+        self.reported += [(e.event_id, e.data, reason, message) for e in events]
+
+    def count_dropped(self, count: int = 1) -> None:
+        self.reported += [(None, None, "dropped", "")] * count
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -108,7 +115,7 @@ def clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     _state.set_default(None)
     tracing.enable()
     monkeypatch.setattr(_state.STATE, "idle_logged", False)
-    monkeypatch.setattr(_state, "_limits", {})
+    monkeypatch.setattr(_state, "_WARNINGS", RateLimitedLog(_state.log, 10.0))
     yield
     _state.set_default(None)
     tracing.enable()

@@ -1,4 +1,11 @@
-"""Request bodies as JSON bytes, refusing what JSON or the server cannot take.
+"""JSON for requests: bodies as bytes, and the checks any JSON value of a request must pass.
+
+Checks on any JSON value (nesting depth, valid text, finite numbers) are
+shared by the client (on a body it could not encode, or that may nest too
+deep) and the local server (on every body it reads); the limits themselves
+are in :mod:`.._rules`.
+
+Request bodies as JSON bytes refuse what JSON or the server cannot take.
 
 The wire dict of a request was checked field by field by the converter;
 what is left is what only the whole body shows: values JSON cannot carry
@@ -19,11 +26,20 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from . import _json_checks, _rules
-from ._json import make_json_encoder
-from .errors import RequestValidationError
+from .. import _rules
+from .._rules import Issue, Path
+from .._utils import make_json_encoder
+from ..errors import RequestValidationError
 
-__all__ = ["encode_json", "to_json"]
+__all__ = [
+    "depth_within",
+    "encode_json",
+    "finite_issue",
+    "is_text",
+    "to_json",
+    "too_deep",
+    "unicode_issue",
+]
 
 encode_json = make_json_encoder()
 
@@ -54,7 +70,7 @@ def to_json(
     if (items is None or items <= _FEW_ITEMS) and text.count("{") + text.count("[") <= depth:
         return data
     if not _surely_shallow(data, depth, items):
-        where = _json_checks.too_deep(wire, depth)
+        where = too_deep(wire, depth)
         if where is not None:
             raise RequestValidationError([_depth_issue(where)], operation_id=operation_id)
     return data
@@ -92,7 +108,7 @@ def _issues(wire: Any, exc: BaseException, depth: int) -> list[tuple[str, str]]:
     except RecursionError:  # nested deeper than Python recurses
         issues = []
     if not issues:
-        where = _json_checks.too_deep(wire, depth)
+        where = too_deep(wire, depth)
         issues = [_depth_issue(where)] if where is not None else [("", f"not JSON: {exc}")]
     return issues
 
@@ -100,7 +116,7 @@ def _issues(wire: Any, exc: BaseException, depth: int) -> list[tuple[str, str]]:
 def _key_problem(key: object) -> str | None:
     if not isinstance(key, (str, int, float, bool, type(None))):
         return f"object keys must be strings, got {type(key).__name__}"
-    if isinstance(key, str) and not _json_checks.is_text(key):
+    if isinstance(key, str) and not is_text(key):
         return f"has a key that is not valid Unicode text: {key!r}"
     if isinstance(key, float) and not math.isfinite(key):
         return f"has the key {key}, which is not a JSON number"
@@ -109,9 +125,7 @@ def _key_problem(key: object) -> str | None:
 
 def _scalar_problem(value: Any) -> str | None:
     if isinstance(value, str):
-        return (
-            None if _json_checks.is_text(value) else "must be valid Unicode text (a lone surrogate)"
-        )
+        return None if is_text(value) else "must be valid Unicode text (a lone surrogate)"
     if isinstance(value, float):
         return None if math.isfinite(value) else f"{value} is not a JSON number"
     if isinstance(value, int) and not isinstance(value, bool):
@@ -148,3 +162,97 @@ def _unencodable(
         problem = _scalar_problem(value)
         if problem is not None:
             yield path, problem
+
+
+def depth_within(data: Any, limit: int) -> bool:
+    """Whether *data* nests at most *limit* levels deep (a container counts as one level)."""
+    # Level by level, so that no per-node bookkeeping is needed.
+    level = [data]
+    for _ in range(limit):
+        deeper = [
+            child
+            for node in level
+            for child in (node.values() if type(node) is dict else node)
+            if type(child) is dict or type(child) is list
+        ]
+        if not deeper:
+            return True
+        level = deeper
+    return False
+
+
+def _children(node: Any) -> Iterator[tuple[str | int, Any]]:
+    if isinstance(node, dict):
+        yield from node.items()
+    elif isinstance(node, (list, tuple)):
+        yield from enumerate(node)
+
+
+_NAMED_STEPS = 4
+
+
+def too_deep(data: Any, limit: int) -> Path | None:
+    """Where *data* nests deeper than *limit* levels, or ``None`` where it does not.
+
+    The path leads to the first container past the limit, or its first few
+    steps when that is far down: enough to find the field
+    (``event.config.a``), not all hundred of them.
+    """
+    if depth_within(data, limit):
+        return None
+    path: list[str | int] = []
+    node = data
+    while len(path) < _NAMED_STEPS and limit > 0:
+        limit -= 1
+        step = next(
+            (
+                (key, child)
+                for key, child in _children(node)
+                if isinstance(child, (dict, list)) and not depth_within(child, limit)
+            ),
+            None,
+        )
+        if step is None:
+            break
+        path.append(step[0])
+        node = step[1]
+    return tuple(path)
+
+
+def is_text(value: str) -> bool:
+    """Whether *value* is valid Unicode text: no lone surrogates (which JSON escapes allow)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unicode_issue(data: Any) -> Issue | None:
+    """The first string or object key in *data* that is not valid Unicode text, if any."""
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if not is_text(node):
+                return path, "must be valid Unicode text (it holds a lone surrogate)"
+            continue
+        if isinstance(node, dict):
+            for key in node:
+                if isinstance(key, str) and not is_text(key):
+                    return path, f"has a key that is not valid Unicode text: {key!r}"
+        stack.extend(((*path, key), child) for key, child in reversed(list(_children(node))))
+    return None
+
+
+def finite_issue(data: Any) -> Issue | None:
+    """The first number in *data* that is not finite (``Infinity``, ``NaN``), if any."""
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            return path, "must be a finite number"
+        stack.extend(((*path, key), child) for key, child in reversed(list(_children(node))))
+    return None

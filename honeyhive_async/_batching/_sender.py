@@ -2,10 +2,10 @@
 
 A :class:`BatchSender` sends a batch as one request, retried by the one
 retry policy (:func:`~honeyhive_async._retry.run_with_retries`), and acts on
-what :func:`~honeyhive_async._outcome.settle` makes of the answer: events
+what :func:`~honeyhive_async._batching._outcome.settle` makes of the answer: events
 acknowledged, failed, sent again (a partial answer) or split (413). Every
 failed attempt is noted, so that an outage is logged at once with its real
-cause (:class:`~honeyhive_async._alarm.DeliveryAlarm`) and events abandoned
+cause (:class:`~honeyhive_async._batching._alarm.DeliveryAlarm`) and events abandoned
 at a deadline say why they were late.
 """
 
@@ -18,17 +18,18 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .._codec import Encoded
+from .._config import NO_RETRY, RetryConfig
+from .._core import HoneyHiveCore
+from .._pipeline import Operation, execute
+from .._result import Result
+from .._retry import backoff_delay, run_with_retries, wait_before_retry
+from ..errors import HoneyHiveError, PartialBatchError, ResponseValidationError
+from ..funcs.events_create_event_batch import OPERATION as EVENT_BATCH
+from ..funcs.events_create_model_event_batch import OPERATION as MODEL_EVENT_BATCH
 from ._alarm import DeliveryAlarm
-from ._config import NO_RETRY, RetryConfig
-from ._core import HoneyHiveCore
 from ._outcome import Item, reason, settle
-from ._pipeline import Encoded, Operation, execute
 from ._report import EventKind, Reason
-from ._result import Result
-from ._retry import backoff_delay, run_with_retries, wait_before_retry
-from .errors import HoneyHiveError, PartialBatchError, ResponseValidationError
-from .funcs.events_create_event_batch import OPERATION as EVENT_BATCH
-from .funcs.events_create_model_event_batch import OPERATION as MODEL_EVENT_BATCH
 
 __all__ = ["Batch", "BatchSender", "remaining"]
 

@@ -24,6 +24,7 @@ for validation to refuse with its field path.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -31,14 +32,19 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from . import models
-from ._defaults import NO_DEFAULTS, RequestDefaults
-from .errors import RequestValidationError, ValidationIssue
+from .. import _rules, models
+from .._defaults import NO_DEFAULTS, RequestDefaults
+from ..errors import RequestValidationError, ValidationIssue
 
 __all__ = [
+    "EMPTY_OBJECTS",
+    "ENCODED_IN_ONE_PASS",
+    "FROM_DEFAULTS",
     "SECONDS_RANGE",
+    "TIMES",
     "filter_type",
     "filter_value",
+    "in_seconds",
     "infer_filter_type",
     "iso_utc",
     "prepare_event",
@@ -48,13 +54,32 @@ __all__ = [
 R = TypeVar("R")
 Issues = list[ValidationIssue]
 
+FROM_DEFAULTS: Mapping[str, tuple[str, ...]] = {
+    "CreateEventRequest": ("project", "source"),
+    "CreateModelEvent": ("project", "source"),
+}
+"""The fields of each event model a mapping may leave out, taken from the core's defaults."""
+EMPTY_OBJECTS: Mapping[str, tuple[str, ...]] = {"CreateEventRequest": ("config", "inputs")}
+"""The object fields of each event model that are ``{}`` when left out (the wire needs them)."""
+TIMES: Mapping[str, tuple[str, ...]] = {"CreateEventRequest": ("start_time", "end_time")}
+"""The fields of each event model that are times in epoch milliseconds (datetimes converted)."""
+ENCODED_IN_ONE_PASS = frozenset(
+    {
+        models.CreateEventRequestBody,
+        models.CreateEventBatchRequestBody,
+        models.CreateModelEventRequestBody,
+        models.CreateModelEventBatchRequestBody,
+    }
+)
+"""Requests whose steps the compiled encoders take themselves from the tables above
+(:func:`._converter.mapping_encoder`), so a valid one is read once: this step runs only
+for a request those encoders refuse (a datetime, a time in seconds, a model in a mapping)."""
+
 SECONDS_RANGE = (1e9, 1e11)
 """Times in this range are seconds since the epoch (2001 to 5138), not milliseconds (1970 to
 1973): refused for ``start_time`` and ``end_time``, which are milliseconds."""
 
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_TEXT_OPERATORS = frozenset({"contains", "not contains"})
-_NO_VALUE = frozenset({"exists", "not exists"})
 
 
 def infer_filter_type(value: str) -> models.FilterType:
@@ -73,9 +98,9 @@ def filter_type(operator: object, value: str) -> models.FilterType | None:
     """
     if not isinstance(operator, str):  # not an operator: validation names it later
         return infer_filter_type(value)
-    if operator in _NO_VALUE:
+    if operator in _rules.NO_VALUE_OPERATORS:
         return None
-    if operator in _TEXT_OPERATORS:
+    if operator in _rules.TEXT_OPERATORS:
         return "string"
     return infer_filter_type(value)
 
@@ -138,11 +163,11 @@ def prepare_event(
 
 
 def _is_record(value: object) -> bool:
-    return isinstance(value, Mapping) or attrs.has(type(value))
+    return value.__class__ is dict or isinstance(value, Mapping) or attrs.has(type(value))
 
 
 def _get(record: Any, name: str) -> Any:
-    if isinstance(record, Mapping):
+    if record.__class__ is dict or isinstance(record, Mapping):
         return record.get(name)
     return getattr(record, name, None)
 
@@ -174,7 +199,7 @@ def _each(
         step(r, defaults, issues, f"{path}[{i}]") if _is_record(r) else r
         for i, r in enumerate(records)
     ]
-    return records if all(a is b for a, b in zip(out, records, strict=True)) else out
+    return records if all(map(operator.is_, out, records)) else out
 
 
 # -- events -------------------------------------------------------------------
@@ -193,19 +218,19 @@ def _missing(record: Any, defaults: RequestDefaults, names: tuple[str, ...]) -> 
 
 
 def _event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) -> Any:
-    changes = _missing(record, defaults, ("project", "source"))
+    changes = _missing(record, defaults, FROM_DEFAULTS["CreateEventRequest"])
     if isinstance(record, Mapping):
-        for name in ("config", "inputs"):
+        for name in EMPTY_OBJECTS["CreateEventRequest"]:
             if record.get(name) is None:
                 changes[name] = {}
-    for name in ("start_time", "end_time"):
+    for name in TIMES["CreateEventRequest"]:
         value = _get(record, name)
         if value is not None and value.__class__ is not int and value.__class__ is not float:
             if isinstance(value, datetime):
                 millis = _millis(value, _at(path, name), issues)
                 if millis is not None:
                     changes[name] = millis
-        elif value is not None and SECONDS_RANGE[0] <= value < SECONDS_RANGE[1]:
+        elif in_seconds(value):
             issues.append(
                 (
                     _at(path, name),
@@ -214,6 +239,11 @@ def _event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) ->
                 )
             )
     return _with(record, changes)
+
+
+def in_seconds(value: Any) -> bool:
+    """Whether the number *value* (or ``None``) is plainly a time in seconds, not milliseconds."""
+    return value is not None and SECONDS_RANGE[0] <= value < SECONDS_RANGE[1]
 
 
 def _millis(moment: datetime, path: str, issues: Issues) -> float | None:
@@ -230,7 +260,7 @@ _NAIVE = (
 
 
 def _model_event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) -> Any:
-    return _with(record, _missing(record, defaults, ("project", "source")))
+    return _with(record, _missing(record, defaults, FROM_DEFAULTS["CreateModelEvent"]))
 
 
 # -- queries ------------------------------------------------------------------

@@ -17,15 +17,15 @@ from typing import Any, TypeVar, cast
 import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from . import _converter
-from ._result import Err, Ok, Result
-from ._secrets import MIN_FRAGMENT, preview, scrub
-from .errors import (
+from .._result import Err, Ok, Result
+from .._utils import MIN_FRAGMENT, preview, scrub
+from ..errors import (
     APIError,
     PartialBatchError,
     ResponseValidationError,
     _ResponseError,
 )
+from . import _converter
 
 __all__ = [
     "BODY_PREVIEW_CHARS",
@@ -136,22 +136,35 @@ def _parse(raw: bytes) -> tuple[Any, str | None]:
 
 
 class Decoder:
-    """How the answers of one operation are decoded; made once per operation."""
+    """The answer half of the codec for one operation: answer bytes to a value or an error.
 
-    __slots__ = ("operation_id", "partial_failure", "structure", "structure_type")
+    *response_type* is the model a success body becomes (``None``: the body
+    is ignored and the value is ``None``); *partial_failure* marks the batch
+    operations whose 500 has the typed partial-success body. The response
+    model's structurer is generated on the first answer, so that importing
+    an operation costs nothing.
+    """
+
+    __slots__ = ("_structure", "operation_id", "partial_failure", "response_type")
 
     def __init__(
-        self,
-        operation_id: str,
-        structure: Callable[[Any], Any] | None,
-        structure_type: type[Any] | None,
-        *,
-        partial_failure: bool,
+        self, operation_id: str, response_type: type[Any] | None, *, partial_failure: bool = False
     ) -> None:
         self.operation_id = operation_id
-        self.structure = structure
-        self.structure_type = structure_type
+        self.response_type = response_type
         self.partial_failure = partial_failure
+        self._structure: Callable[[Any], Any] | None = None
+
+    @property
+    def structure(self) -> Callable[[Any], Any] | None:
+        """The function that builds the response model from parsed JSON; made on first use."""
+        if self._structure is None and self.response_type is not None:
+            self._structure = _converter.structurer(self.response_type)
+        return self._structure
+
+    def __repr__(self) -> str:
+        name = "None" if self.response_type is None else self.response_type.__name__
+        return f"Decoder({self.operation_id} -> {name})"
 
 
 def decode(
@@ -209,8 +222,8 @@ def _success_problem(answer: Answer, limit: int) -> str | None:
 
 
 def _shape_problem(data: Any, decoder: Decoder) -> str:
-    assert decoder.structure_type is not None  # only called for operations with a response model
-    issues = _converter.find_issues(data, decoder.structure_type) or [("", "invalid")]
+    assert decoder.response_type is not None  # only called for operations with a response model
+    issues = _converter.find_issues(data, decoder.response_type) or [("", "invalid")]
     listed = "; ".join(f"{path or '(body)'}: {msg}" for path, msg in issues)
     return f"unexpected response shape: {listed}"
 

@@ -1,4 +1,4 @@
-"""The cattrs side of :mod:`~honeyhive_async._converter`, imported on its first use.
+"""The cattrs side of :mod:`._converter`, imported on its first use.
 
 Two converters share one set of hooks: a fast one that structures
 responses and unstructures models, and a detailed one, built only for a
@@ -24,9 +24,10 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from . import models
-from ._converter import REQUEST_MODELS, RESPONSE_MODELS, Issue, is_json_object
-from .models import wire_name
+from .. import models
+from ..errors import ValidationIssue as Issue
+from ..models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
+from ._types import is_json_object
 
 __all__ = ["Codec"]
 

@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
 
-from . import _converter, _rules, models
-from ._body import to_json
-from ._defaults import NO_DEFAULTS, RequestDefaults
-from ._normalize import prepare_event
-from ._report import EventKind, Reason, UndeliveredEvent
-from ._result import Result
-from ._retry import IDEMPOTENT
-from .errors import (
+from .._codec import EVENT_OPERATION_IDS, AnyEvent, encode_event, event_kind
+from .._defaults import NO_DEFAULTS, RequestDefaults
+from .._result import Result
+from .._retry import IDEMPOTENT
+from ..errors import (
     APIError,
     HoneyHiveError,
     PartialBatchError,
@@ -39,6 +36,7 @@ from .errors import (
     ResponseValidationError,
     TransportError,
 )
+from ._report import EventKind, Reason, UndeliveredEvent
 
 __all__ = [
     "OPERATION_IDS",
@@ -55,18 +53,7 @@ __all__ = [
     "undelivered",
 ]
 
-AnyEvent = models.CreateEventRequest | models.CreateModelEvent | Mapping[str, Any]
-"""What :meth:`EventBatcher.add` accepts."""
-
-OPERATION_IDS: dict[EventKind, str] = {
-    "event": "createEventBatch",
-    "model_event": "createModelEventBatch",
-}
-_MODELS: dict[EventKind, type[models.CreateEventRequest] | type[models.CreateModelEvent]] = {
-    "event": models.CreateEventRequest,
-    "model_event": models.CreateModelEvent,
-}
-_MODEL_ONLY_FIELDS = frozenset({"model", "provider", "messages", "response", "usage"})
+OPERATION_IDS = EVENT_OPERATION_IDS
 _INDEXED_ERROR = re.compile(r"\s*(?:model_events|events)\[(\d+)\]\s*:?\s*")
 
 
@@ -109,43 +96,18 @@ class Step:
     split: bool = False
 
 
-def event_kind(event: object) -> EventKind:
-    """Whether *event* is a create-event request or a model event.
-
-    A mapping is a model event when it has no ``event_type`` but one of the
-    fields only model events have (``model``, ``provider``, ``messages``,
-    ``response``, ``usage``).
-    """
-    if event.__class__ is dict or isinstance(event, Mapping):  # dict first: it is the usual case
-        if "event_type" in event or _MODEL_ONLY_FIELDS.isdisjoint(event):
-            return "event"
-        return "model_event"
-    return "model_event" if isinstance(event, models.CreateModelEvent) else "event"
-
-
 def prepare(
     event: AnyEvent,
     ids: Iterator[str],
     label: str | None = None,
     defaults: RequestDefaults = NO_DEFAULTS,
 ) -> Item:
-    """Complete *event* with *defaults*, validate it, give it an id from *ids*, and encode it.
+    """*event* completed, checked, given an id from *ids* and encoded (:func:`.encode_event`).
 
     Raises ``RequestValidationError`` naming the field.
     """
-    kind = event_kind(event)
-    event = prepare_event(kind, event, defaults, OPERATION_IDS[kind])
-    wire = _converter.to_wire(event, _MODELS[kind], OPERATION_IDS[kind])
-    event_id = None
-    if kind == "event":
-        event_id = wire.get("event_id")
-        if event_id is None:
-            # A session event is its own session: its session_id is its id.
-            own = wire.get("session_id") if wire["event_type"] == "session" else None
-            event_id = wire["event_id"] = own or next(ids)
-    # The event sits two levels down in the batch body: {"events": [event]}.
-    data = to_json(wire, OPERATION_IDS[kind], depth=_rules.MAX_DEPTH - 2)
-    return Item(kind, event_id, data, label)
+    encoded = encode_event(event, defaults, ids)
+    return Item(encoded.kind, encoded.event_id, encoded.data, label)
 
 
 def settle(kind: EventKind, items: list[Item], result: Result[Any]) -> Step:

@@ -9,22 +9,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Iterable
 
+from .._utils import PRIVATE_FILE_MODE, open_private
 from ._report import UndeliveredEvent
 
-__all__ = ["FILE_MODE", "DeadLetterWriter", "append_jsonl", "open_private"]
+__all__ = ["FILE_MODE", "DeadLetterWriter", "append_jsonl"]
 
 log = logging.getLogger("honeyhive_async")
 
-FILE_MODE = 0o600
+FILE_MODE = PRIVATE_FILE_MODE
 """The mode a dead-letter file is created with: read and write for its owner only."""
-
-
-def open_private(path: str, flags: int) -> int:
-    """``os.open`` of *path* that creates it with :data:`FILE_MODE` (for ``open(opener=...)``)."""
-    return os.open(path, flags, FILE_MODE)
 
 
 def append_jsonl(path: str, records: Iterable[UndeliveredEvent]) -> None:

@@ -6,9 +6,10 @@ import abc
 from types import TracebackType
 from typing import TypeVar
 
-__all__ = ["AsyncClosing", "Closing"]
+__all__ = ["AsyncClosing", "AsyncResource", "Closing"]
 
 S = TypeVar("S", bound="AsyncClosing")
+R = TypeVar("R", bound="AsyncResource")
 C = TypeVar("C", bound="Closing")
 
 
@@ -31,6 +32,20 @@ class AsyncClosing(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class AsyncResource(AsyncClosing):
+    """Base: ``async with obj:`` first awaits ``obj.aopen()`` (a server starts, a store opens)."""
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    async def aopen(self) -> None:
+        """Acquire what the object needs before use."""
+
+    async def __aenter__(self: R) -> R:
+        await self.aopen()
+        return self
 
 
 class Closing(abc.ABC):

@@ -10,9 +10,10 @@ failures, one line says so.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
+
+from .._utils import RateLimitedLog
 
 __all__ = ["DeliveryAlarm"]
 
@@ -27,35 +28,26 @@ class DeliveryAlarm:
     reported with it instead of a bare "cancelled".
     """
 
-    __slots__ = ("_clock", "_last", "_suppressed", "cause", "failures", "interval")
+    __slots__ = ("_log", "cause", "failures")
 
     def __init__(self, interval: float = 30.0, clock: Callable[[], float] = time.monotonic):
-        self.interval = interval
-        """Seconds between two warnings of the same kind."""
-        self._clock = clock
-        self._last: dict[str, float] = {}
-        self._suppressed: dict[str, int] = {}
+        self._log = RateLimitedLog(log, interval, clock)
         self.cause: str | None = None
         self.failures = 0
         """Failed attempts since the last success."""
 
+    @property
+    def interval(self) -> float:
+        """Seconds between two warnings of the same kind."""
+        return self._log.interval
+
     def warn(self, kind: str, message: str, *args: object) -> bool:
         """Log ``message % args`` unless *kind* was logged within the interval; whether it was."""
-        now = self._clock()
-        if now - self._last.get(kind, -math.inf) < self.interval:
-            self._suppressed[kind] = self._suppressed.get(kind, 0) + 1
-            return False
-        self._last[kind] = now
-        suppressed = self._suppressed.pop(kind, 0)
-        if suppressed:
-            message += " (%d more like it since the last warning)"
-            args = (*args, suppressed)
-        log.warning(message, *args)
-        return True
+        return self._log.warn(kind, message, *args)
 
     def suppressed(self, kind: str) -> int:
         """How many warnings of *kind* were only counted since the last one logged."""
-        return self._suppressed.get(kind, 0)
+        return self._log.suppressed(kind)
 
     def failed(self, cause: str, queued: int) -> None:
         """An attempt failed with *cause* while *queued* events wait."""
@@ -74,7 +66,6 @@ class DeliveryAlarm:
             log.warning(
                 "EventBatcher: deliveries work again after %d failed attempts", self.failures
             )
-            self._last.pop("failing", None)
-            self._suppressed.pop("failing", None)
+            self._log.forget("failing")
         self.cause = None
         self.failures = 0

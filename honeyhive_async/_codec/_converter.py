@@ -16,7 +16,7 @@ Three paths share one set of rules, the field definitions in
   for error reporting. A fast cattrs converter structures responses.
 
 Everything is generated on first use of a model, not at import; the cattrs
-converters live in :mod:`~honeyhive_async._cattrs_codec`, which is imported
+converters live in :mod:`~honeyhive_async._codec._cattrs_codec`, which is imported
 (with cattrs) on first use too (:func:`_cattrs`).
 
 Rules: scalars are checked, never coerced (``None`` is not ``"None"``, ``1``
@@ -28,6 +28,8 @@ optionals are omitted from the wire; free-form objects pass through as given.
 from __future__ import annotations
 
 import functools
+import itertools
+import linecache
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -35,12 +37,15 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args, get_origin
 
 import attrs
 
-from . import _rules, models
-from .errors import RequestValidationError
-from .models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
+from .. import _rules, models
+from .._defaults import NO_DEFAULTS, RequestDefaults
+from ..errors import RequestValidationError, ValidationIssue
+from ..models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
+from ._normalize import EMPTY_OBJECTS, FROM_DEFAULTS, TIMES, in_seconds
+from ._types import is_json_object
 
 if TYPE_CHECKING:
-    from ._cattrs_codec import Codec
+    from ._cattrs import Codec
 
 __all__ = [
     "Issue",
@@ -57,17 +62,13 @@ __all__ = [
     "to_wire",
     "unstructure",
     "unstructurer",
+    "warm_up",
 ]
 
 T = TypeVar("T")
 
-Issue = tuple[str, str]
+Issue = ValidationIssue
 """A validation problem: (field path such as ``events[0].error``, message)."""
-
-
-def is_json_object(tp: Any) -> bool:
-    """Whether the field type *tp* is a free-form object, passed to the wire as given."""
-    return bool(tp == models.JSONObject or tp == Mapping[str, Any])
 
 
 class Refused(Exception):
@@ -122,7 +123,7 @@ def _field_type(f: attrs.Attribute[Any]) -> Any:
     return f.type if f.default is attrs.NOTHING else _optional_of(f.type)
 
 
-def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
+def _compile_encoder(cls: type[Any]) -> Encoder:
     """Compile a function that checks a plain dict (or a *cls*) and returns its wire dict.
 
     Straight-line code per field, like cattrs' own generated hooks, but with no
@@ -132,11 +133,26 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
     dicts and lists, exact scalar types and instances of exactly *cls*, and
     raises :class:`Refused` for the rest, a missing field (``KeyError``) or
     an unhashable enum value (``TypeError``) included.
+
+    It also takes the steps of :mod:`._normalize` that need no conversion:
+    fields a mapping may leave to the core's defaults (its second argument),
+    objects that are ``{}`` when left out; a time plainly in seconds, or
+    anything to convert (a datetime), is refused for that step to handle.
     """
     attrs.resolve_types(cls)
     fields = attrs.fields(cls)
     rules = _rules.FIELD_RULES.get(cls.__name__, {})
-    names: dict[str, Any] = {"Refused": Refused, "_ALLOWED": {f.name for f in fields}, "_CLS": cls}
+    names: dict[str, Any] = {
+        "Refused": Refused,
+        "_ALLOWED": {f.name for f in fields},
+        "_CLS": cls,
+        "_repeat": itertools.repeat,
+        "_in_seconds": in_seconds,
+        "_NO_DEFAULTS": NO_DEFAULTS,
+    }
+    from_defaults = FROM_DEFAULTS.get(cls.__name__, ())
+    empty_objects = EMPTY_OBJECTS.get(cls.__name__, ())
+    times = TIMES.get(cls.__name__, ())
     as_dict = ", ".join(f"{f.name!r}: d.{f.name}" for f in fields)
     body = [
         "if d.__class__ is not dict:",
@@ -154,7 +170,12 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
     for f in fields:
         required = f.default is attrs.NOTHING
         tp = _field_type(f)
-        body.append(f"v = d[{f.name!r}]" if required else f"v = d.get({f.name!r})")
+        filled = f.name in from_defaults or f.name in empty_objects
+        body.append(f"v = d[{f.name!r}]" if required and not filled else f"v = d.get({f.name!r})")
+        if f.name in from_defaults:  # a mapping may leave it to the core's defaults
+            body += ["if v is None:", f"    v = dft.{f.name}"]
+        elif f.name in empty_objects:
+            body += ["if v is None:", "    v = {}"]
         indent = ""
         if not required:
             body.append("if v is not None:")
@@ -166,6 +187,8 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
             assert check is not None, f"{cls.__name__}.{f.name}: a rule on a non-scalar"
             assert wire_name(f) == f.name, f"{cls.__name__}.{f.name}: a rule on a renamed field"
             check = f"{check} and {_rule_expr(rule, 'v', names, tp)}"
+        if f.name in times:  # plainly seconds: the slow path says so, naming the field
+            check = f"{check} and not _in_seconds(v)"
         if check is not None:
             body += [f"{indent}if not ({check}):", f"{indent}    raise Refused"]
             body.append(f"{indent}out[{wire_name(f)!r}] = v")
@@ -176,11 +199,11 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
             body += [
                 f"{indent}if v.__class__ is not list:",
                 f"{indent}    raise Refused",
-                f"{indent}out[{wire_name(f)!r}] = list(map(_E_{f.name}, v))",
+                f"{indent}out[{wire_name(f)!r}] = list(map(_E_{f.name}, v, _repeat(dft)))",
             ]
         else:
             names[f"_E_{f.name}"] = mapping_encoder(tp)
-            body.append(f"{indent}out[{wire_name(f)!r}] = _E_{f.name}(v)")
+            body.append(f"{indent}out[{wire_name(f)!r}] = _E_{f.name}(v, dft)")
     if whole is not None:
         names["_WHOLE"] = whole[1]
         condition = "True" if guard is None else f"g == {guard[1]!r}"
@@ -188,22 +211,28 @@ def _compile_encoder(cls: type[Any]) -> Callable[[Any], Any]:
     body.append("return out")
     source = "\n".join(
         [
-            "def encode(d):",
+            "def encode(d, dft=_NO_DEFAULTS):",
             "    try:",
             *(f"        {line}" for line in body),
             "    except (KeyError, TypeError):",
             "        raise Refused from None",
         ]
     )
-    exec(compile(source, f"<honeyhive_async mapping encoder {cls.__name__}>", "exec"), names)
-    encode: Callable[[Any], Any] = names["encode"]
+    filename = f"<honeyhive_async mapping encoder {cls.__name__}>"
+    # Registered like a file, so that a traceback through the encoder shows its lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), names)
+    encode: Encoder = names["encode"]
     return encode
 
 
-_ENCODERS: dict[type[Any], Callable[[Any], Any]] = {}
+Encoder = Callable[..., Any]
+"""A compiled encoder: ``encode(data)`` or ``encode(data, defaults)``, giving the wire dict."""
+
+_ENCODERS: dict[type[Any], Encoder] = {}
 
 
-def mapping_encoder(cls: type[Any]) -> Callable[[Any], Any]:
+def mapping_encoder(cls: type[Any]) -> Encoder:
     """A function turning a valid plain mapping (or a *cls*) for request model *cls* into wire.
 
     It raises :class:`Refused` for anything it does not accept at once; the
@@ -225,9 +254,18 @@ def _cattrs() -> Codec:
     converter costs about 8 ms that ``import honeyhive_async`` should not
     pay, and a call sent as a plain dict needs it only for the response.
     """
-    from ._cattrs_codec import Codec
+    from ._cattrs import Codec
 
     return Codec()
+
+
+def warm_up() -> None:
+    """Import cattrs and build the response decoders now, not on the first answer.
+
+    For the background loop thread, which loads what running the core will
+    need before a fork could copy a half-imported module.
+    """
+    _cattrs()
 
 
 def structurer(cls: type[T]) -> Callable[[Any], T]:
@@ -390,11 +428,13 @@ def refuse(data: Any, cls: type[Any], operation_id: str) -> RequestValidationErr
     return RequestValidationError(issues, operation_id=operation_id)
 
 
-def _checked_plain(data: Any, cls: type[Any], operation_id: str) -> tuple[Any, dict[str, Any]]:
+def _checked_plain(
+    data: Any, cls: type[Any], operation_id: str, defaults: RequestDefaults = NO_DEFAULTS
+) -> tuple[Any, dict[str, Any]]:
     """*data* made plain and its wire dict, or the ``RequestValidationError`` naming each issue."""
     data = plain(data, cls)
     try:
-        return data, mapping_encoder(cls)(data)
+        return data, mapping_encoder(cls)(data, defaults)
     except Refused:
         raise refuse(data, cls, operation_id) from None
 
@@ -405,7 +445,9 @@ def structure_or_refuse(data: Any, cls: type[T], operation_id: str) -> T:
     return structurer(cls)(data)
 
 
-def to_wire(data: Any, cls: type[Any], operation_id: str) -> dict[str, Any]:
+def to_wire(
+    data: Any, cls: type[Any], operation_id: str, defaults: RequestDefaults = NO_DEFAULTS
+) -> dict[str, Any]:
     """The wire dict of *data*: a *cls* model, a mapping with its field names, or any mix.
 
     Raises ``RequestValidationError`` naming every bad field. A plain dict or
@@ -413,7 +455,7 @@ def to_wire(data: Any, cls: type[Any], operation_id: str) -> dict[str, Any]:
     first and then takes the same path.
     """
     try:
-        wire: dict[str, Any] = mapping_encoder(cls)(data)
+        wire: dict[str, Any] = mapping_encoder(cls)(data, defaults)
     except Refused:
-        return _checked_plain(data, cls, operation_id)[1]
+        return _checked_plain(data, cls, operation_id, defaults)[1]
     return wire

@@ -7,12 +7,12 @@ session. Nothing is dropped without a trace: an event is either
 acknowledged by the server or listed in a :class:`DeliveryReport` (and in the
 optional dead-letter file) with the reason it was not.
 
-The batches on their way are :mod:`honeyhive_async._sender`'s: each request
+The batches on their way are :mod:`honeyhive_async._batching._sender`'s: each request
 goes through the one retry policy, and every failed attempt is noted so that
 an outage is logged at once with its cause. What each answer means for the
-events of a batch is decided in :mod:`honeyhive_async._outcome`; the report
-types are in :mod:`honeyhive_async._report`, the dead-letter file in
-:mod:`honeyhive_async._dead_letter`.
+events of a batch is decided in :mod:`honeyhive_async._batching._outcome`; the report
+types are in :mod:`honeyhive_async._batching._report`, the dead-letter file in
+:mod:`honeyhive_async._batching._dead_letter`.
 
 Model events carry no id on the wire, so the server's answer cannot say
 which of them it stored; see ``docs/batcher.md`` for what is guaranteed for
@@ -25,20 +25,21 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, overload
 
 import attrs
 
-from . import models
-from ._closing import AsyncClosing
-from ._config import RetryConfig
-from ._core import HoneyHiveCore, check_timeout
+from .. import models
+from .._config import RetryConfig, check_seconds
+from .._core import HoneyHiveCore, check_timeout
+from .._utils import AsyncClosing, event_id_stream
+from ..errors import BatcherClosedError, QueueFullError
 from ._dead_letter import DeadLetterWriter
+from ._intake import Intake
 from ._outcome import OPERATION_IDS, AnyEvent, Item, event_kind, prepare, undelivered
 from ._report import DeliveryReport, EventKind, Reason, UndeliveredEvent
 from ._sender import BatchSender, remaining
-from .errors import BatcherClosedError, QueueFullError
 
 __all__ = [
     "DEFAULT_MAX_BATCH_BYTES",
@@ -59,7 +60,6 @@ DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024
 """Encoded bytes per request: 1 MiB under the service's (and the local server's) 5 MiB limit."""
 
 _ENVELOPE = len('{"model_events":[]}')
-_ID_POOL = 64
 
 
 class _Buffer:
@@ -82,22 +82,10 @@ class _LoopState:
     sender: BatchSender
 
 
-def _fresh_ids() -> Iterator[str]:
-    """Client-side event ids, drawn from the OS a few dozen at a time."""
-    while True:
-        yield from models.new_event_ids(_ID_POOL)
-
-
 def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     return value
-
-
-def _seconds(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
-    return float(value)
 
 
 class EventBatcher(AsyncClosing):
@@ -141,6 +129,7 @@ class EventBatcher(AsyncClosing):
         "close_timeout",
         "final_report",
         "flush_interval",
+        "intake",
         "max_batch_bytes",
         "max_batch_events",
         "max_in_flight",
@@ -175,7 +164,7 @@ class EventBatcher(AsyncClosing):
         self.max_queue_bytes = _positive_int("max_queue_bytes", max_queue_bytes)
         self.max_report_events = _positive_int("max_report_events", max_report_events)
         self.flush_interval = check_timeout(flush_interval)
-        self.close_timeout = _seconds("close_timeout", close_timeout)
+        self.close_timeout = check_seconds("close_timeout", close_timeout)
         self.timeout = None if timeout is None else check_timeout(timeout)
         if retries is not None and not isinstance(retries, RetryConfig):
             raise TypeError(f"retries must be a RetryConfig, got {retries!r}")
@@ -191,16 +180,23 @@ class EventBatcher(AsyncClosing):
         self._buffers: dict[EventKind, _Buffer] = {"event": _Buffer(), "model_event": _Buffer()}
         self._queued = self._queued_bytes = self._sent = self._omitted = 0
         self._undelivered: list[UndeliveredEvent] = []
-        self._ids = _fresh_ids()
+        self._ids = event_id_stream()
         self._closed = False
         self.final_report: DeliveryReport | None = None
         """The report of :meth:`aclose` (also when ``async with`` closed the batcher)."""
+        self.intake = Intake(self)
+        """The door for callers that encode events themselves or must not wait (:mod:`._intake`)."""
         core.close_with(self)  # closing the core flushes and closes the batcher first
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
         in_flight = 0 if self._state is None else len(self._state.sender.batches)
         return f"<EventBatcher {state} queued={self._queued} in_flight={in_flight}>"
+
+    @property
+    def core(self) -> HoneyHiveCore:
+        """The core the batches are sent through."""
+        return self._core
 
     @property
     def queued(self) -> int:
@@ -285,15 +281,6 @@ class EventBatcher(AsyncClosing):
         self._offer(item, state)
         return item.event_id
 
-    def _add_encoded_nowait(self, event_id: str, data: bytes) -> None:
-        """Queue an event its caller built valid and encoded (the tracing layer); never waits.
-
-        Raises like :meth:`add_nowait`, without validating or encoding again.
-        """
-        state = self._bind()
-        self._check_open()
-        self._offer(Item("event", event_id, data), state)
-
     def _offer(self, item: Item, state: _LoopState) -> None:
         if not self._has_room(item.size):
             self._cut_all()
@@ -304,20 +291,6 @@ class EventBatcher(AsyncClosing):
                 request_event_ids=() if item.event_id is None else (item.event_id,),
             )
         self._enqueue(item, state)
-
-    def _record_dropped(
-        self, event_id: str | None, data: bytes | None, reason: Reason, message: str
-    ) -> None:
-        """Report an event that never entered the queue; *data* ``None``: count it only.
-
-        For callers that must not wait or raise (tracing): the event shows in
-        the next report and the dead-letter file like any undelivered one.
-        Logging is the caller's (it rate-limits).
-        """
-        if data is None:
-            self._omitted += 1
-            return
-        self._record([Item("event", event_id, data)], reason, message, False)
 
     def _bind(self) -> _LoopState:
         loop = asyncio.get_running_loop()
@@ -425,7 +398,7 @@ class EventBatcher(AsyncClosing):
         Events still on their way at the deadline are listed as ``pending``
         and keep being sent. Cancelling the wait leaves the batcher running.
         """
-        deadline = time.monotonic() + _seconds("timeout", timeout)
+        deadline = time.monotonic() + check_seconds("timeout", timeout)
         self._bind()
         self._check_open()
         self._cut_all()
@@ -453,7 +426,7 @@ class EventBatcher(AsyncClosing):
         """
         if self.final_report is not None:
             return self.final_report
-        seconds = self.close_timeout if timeout is None else _seconds("timeout", timeout)
+        seconds = self.close_timeout if timeout is None else check_seconds("timeout", timeout)
         deadline = time.monotonic() + seconds
         self._closed = True
         if self._state is not None:

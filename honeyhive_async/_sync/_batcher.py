@@ -15,27 +15,30 @@ and returns the :class:`~honeyhive_async.DeliveryReport`.
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
-import threading
 import time
 from collections.abc import Mapping
 from typing import Any, overload
 
 import attrs
 
-from . import models
-from ._batcher import DeliveryReport, EventBatcher, _seconds
-from ._blocking import close_at_exit, refuse_running_loop, run_blocking
-from ._closing import Closing
-from ._core import HoneyHiveCore
-from ._loop_thread import shared_loop
-from ._outcome import AnyEvent, Item, prepare, undelivered
-from .errors import BatcherClosedError
+from .. import models
+from .._batching import DeliveryReport, EventBatcher
+from .._codec import AnyEvent, EncodedEvent, encode_event
+from .._config import check_seconds
+from .._core import HoneyHiveCore
+from .._utils import Closing, close_at_exit
+from ..errors import BatcherClosedError
+from ._door import refuse_running_loop, run_blocking, shared_loop
+from ._handoff import Handoff
 
 __all__ = ["EventBatcherSync"]
 
 log = logging.getLogger("honeyhive_async")
+
+
+def _closed() -> BatcherClosedError:
+    return BatcherClosedError("this EventBatcherSync is closed; it takes no more events")
 
 
 class EventBatcherSync(Closing):
@@ -55,13 +58,10 @@ class EventBatcherSync(Closing):
         self._batcher = run_blocking("EventBatcherSync()", make)
         self._defaults = core.defaults
         self._ids = iter(models.new_event_id, None)  # safe to share between threads
-        self._cond = threading.Condition()
-        self._handoff: collections.deque[Item] = collections.deque()
-        self._limit = self._batcher.max_queue_events
-        self._scheduled = False  # a drain is running or about to
-        self._full = False  # the batcher's queue is full: adders wait
+        self._handoff: Handoff[EncodedEvent] = Handoff(
+            self._batcher.max_queue_events, lambda: shared_loop().call_soon(self._start_drain)
+        )
         self._closing = False
-        self._waiting = 0
         self._task: asyncio.Task[None] | None = None
         self.final_report: DeliveryReport | None = None
         """The report of :meth:`close` (also when leaving ``with`` closed the batcher)."""
@@ -103,77 +103,40 @@ class EventBatcherSync(Closing):
         once the batcher is closed. Waits only while the batcher's queue is full.
         """
         refuse_running_loop("EventBatcherSync.add()")
-        item = prepare(event, self._ids, None, self._defaults)
-        with self._cond:
-            while (self._full or len(self._handoff) >= self._limit) and not self._closing:
-                self._waiting += 1
-                try:
-                    self._cond.wait()
-                finally:
-                    self._waiting -= 1
-            if self._closing:
-                raise BatcherClosedError("this EventBatcherSync is closed; it takes no more events")
-            self._handoff.append(item)
-            start = not self._scheduled
-            self._scheduled = True
-        if start:
-            shared_loop().call_soon(self._start_drain)
-        return item.event_id
+        encoded = encode_event(event, self._defaults, self._ids)
+        self._handoff.put(encoded, _closed)
+        return encoded.event_id
 
     def _start_drain(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
         """On the loop: move the handed-over events into the batcher, in order."""
-        batcher = self._batcher
+        intake = self._batcher.intake
+        handoff = self._handoff
         try:
-            while True:
-                with self._cond:
-                    if not self._handoff:
-                        self._scheduled = False
-                        return
-                    item = self._handoff[0]  # taken off only once it is queued
-                full = not batcher._has_room(item.size)
+            while (event := handoff.peek()) is not None:  # taken off only once it is queued
+                full = not intake.has_room(len(event.data))
                 if full:
-                    self._set_full(True)
+                    handoff.pause(True)
                 try:
-                    await batcher._add_item(item)
+                    await intake.put(event)
                 finally:
                     if full:
-                        self._set_full(False)
-                with self._cond:
-                    self._handoff.popleft()
-                    if self._waiting:
-                        self._cond.notify_all()
+                        handoff.pause(False)
+                handoff.pop()
         except BatcherClosedError:
             # Closed under us (by closing its core): nothing can take these any more.
-            lost = self._take_handoff()
+            lost = handoff.take()
             log.warning(
                 "EventBatcherSync: %d events were not delivered: the batcher was closed (its "
                 "core was closed?) before they were queued; close the batcher first",
                 len(lost),
             )
 
-    def _set_full(self, full: bool) -> None:
-        with self._cond:
-            self._full = full
-            if not full and self._waiting:
-                self._cond.notify_all()
-
-    def _take_handoff(self) -> list[Item]:
-        with self._cond:
-            items = list(self._handoff)
-            self._handoff.clear()
-            self._scheduled = False
-            self._cond.notify_all()
-        return items
-
     async def _moved(self, deadline: float) -> bool:
         """Wait until what was handed over is in the batcher; ``False`` at the *deadline*."""
-        while True:
-            with self._cond:
-                if not self._scheduled:
-                    return True
+        while not self._handoff.idle:
             left = deadline - time.monotonic()
             if left <= 0:
                 return False
@@ -182,6 +145,7 @@ class EventBatcherSync(Closing):
                 await asyncio.wait({task}, timeout=left)
             else:
                 await asyncio.sleep(0)  # the drain is about to start: let it
+        return True
 
     # -- flush and close ------------------------------------------------------------
 
@@ -191,19 +155,18 @@ class EventBatcherSync(Closing):
         Events still on their way at the deadline are listed as ``pending``
         and keep being sent.
         """
-        seconds = _seconds("timeout", timeout)
+        seconds = check_seconds("timeout", timeout)
         return run_blocking("EventBatcherSync.flush()", lambda: self._flush(seconds))
 
     async def _flush(self, seconds: float) -> DeliveryReport:
         deadline = time.monotonic() + seconds
         await self._moved(deadline)
         report = await self._batcher.flush(max(0.0, deadline - time.monotonic()))
-        with self._cond:
-            waiting = list(self._handoff)
+        waiting = list(self._handoff.snapshot())
         if not waiting:
             return report
         late = "still waiting for room in the queue at the flush deadline"
-        extra = tuple(undelivered(i, "pending", late, False) for i in waiting)
+        extra = self._batcher.intake.pending(waiting, late)
         return attrs.evolve(report, undelivered=report.undelivered + extra)
 
     def close(self, timeout: float | None = None) -> DeliveryReport:
@@ -215,10 +178,11 @@ class EventBatcherSync(Closing):
         """
         if self.final_report is not None:
             return self.final_report
-        seconds = self._batcher.close_timeout if timeout is None else _seconds("timeout", timeout)
-        with self._cond:
-            self._closing = True
-            self._cond.notify_all()  # waiting adders wake up and raise
+        seconds = (
+            self._batcher.close_timeout if timeout is None else check_seconds("timeout", timeout)
+        )
+        self._closing = True
+        self._handoff.close()  # waiting adders wake up and raise
         self.final_report = run_blocking("EventBatcherSync.close()", lambda: self._close(seconds))
         return self.final_report
 
@@ -229,8 +193,8 @@ class EventBatcherSync(Closing):
             if task is not None:
                 task.cancel()
                 await asyncio.wait({task})
-            left = self._take_handoff()
+            left = self._handoff.take()
             if left:
                 late = "still waiting for room in the queue at the close deadline"
-                self._batcher._record(left, "pending", late, False)
+                self._batcher.intake.give_up(left, "pending", late)
         return await self._batcher.aclose(max(0.0, deadline - time.monotonic()))

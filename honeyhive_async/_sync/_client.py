@@ -1,7 +1,7 @@
 """``HoneyHiveSync``: the blocking client, for scripts, notebooks and WSGI apps.
 
 It runs the async core on the process's background loop thread
-(:mod:`honeyhive_async._loop_thread`, shared with the tracing layer), so
+(:mod:`honeyhive_async._sync._loop_thread`, shared with the tracing layer), so
 there is one implementation of every operation: each method is the
 function of the same name in :mod:`honeyhive_async.funcs`, run there and
 waited for. Any number of threads may call it at once; their calls run
@@ -19,17 +19,16 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from . import funcs, models
-from ._blocking import close_at_exit, refuse_running_loop, run_blocking
-from ._closing import Closing
-from ._config import RetryConfig
-from ._core import BearerAuth, HoneyHiveCore
-from ._loop_thread import shared_loop
-from ._paging import iter_pages
-from ._result import Result
-from ._sdk import core_for, facade_method
-from ._sync_batcher import EventBatcherSync
-from .params import GetEventsRequestBodyDict
+from .. import funcs, models
+from .._config import RetryConfig
+from .._core import BearerAuth, HoneyHiveCore
+from .._paging import iter_pages
+from .._result import Result
+from .._sdk import core_for, facade_method
+from .._utils import Closing, close_at_exit
+from ..params import GetEventsRequestBodyDict
+from ._batcher import EventBatcherSync
+from ._door import refuse_running_loop, run_blocking, shared_loop
 
 __all__ = ["HoneyHiveSync", "SyncEvents"]
 

@@ -11,9 +11,10 @@ from typing import Any, Literal
 
 import attrs
 
+from .._codec import EventKind
+
 __all__ = ["DeliveryReport", "EventKind", "Reason", "UndeliveredEvent"]
 
-EventKind = Literal["event", "model_event"]
 """``event``: a create-event request (``createEventBatch``); ``model_event``: an LLM call."""
 Reason = Literal["rejected", "gave_up", "pending", "dropped"]
 """Why an event was not delivered: the server (or a tracing processor) refused it, retries
