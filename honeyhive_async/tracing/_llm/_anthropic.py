@@ -227,8 +227,8 @@ def _recording(manager: type) -> type:
     subclass keeps ``isinstance`` true, and the client's own code runs as it is.
     """
     found = _RECORDING.get(manager)
-    if found is not None or manager in _RECORDING.values():
-        return found or manager
+    if found is not None:
+        return found
     base: Any = manager
     if hasattr(manager, "__aenter__"):
 
