@@ -3,7 +3,9 @@
 :func:`map_span` reads a ``ReadableSpan`` (or anything with its attributes)
 and returns ``event_type``, ``inputs``, ``outputs``, ``config``,
 ``metrics``, ``metadata`` and ``error``; ids and times are the processor's.
-Which attribute goes where is decided by :mod:`._conventions` alone. The
+Which attribute goes where is decided by :mod:`._conventions` alone; the
+token counts, the reply and the time to first token take the places the
+model-event builder of ``tracing`` gives them (the client wrappers' too). The
 attributes no rule takes land in ``metadata``, nested at their dots
 (``http.request.method`` -> ``metadata.http.request.method``, so the
 getEvents dotted-path filters reach them), bounded in count and size.
@@ -15,6 +17,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..tracing._bridge import model_fields
 from ._conventions import (
     DEFAULT_MODEL,
     EVENT_MESSAGES,
@@ -69,6 +72,7 @@ class _Fields:
 
     __slots__ = (
         "config",
+        "first_token_ms",
         "hyper",
         "in_messages",
         "in_values",
@@ -76,16 +80,17 @@ class _Fields:
         "kinds",
         "lists",
         "metadata",
-        "metrics",
         "out_messages",
         "out_values",
         "rest",
+        "usage",
     )
 
     def __init__(self) -> None:
         self.config: dict[str, Any] = {}
         self.hyper: dict[str, Any] = {}
-        self.metrics: dict[str, Any] = {}
+        self.usage: dict[str, Any] = {}
+        self.first_token_ms: float | None = None
         self.metadata: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
         self.kinds: dict[str, Any] = {}
@@ -100,8 +105,8 @@ class _Fields:
         """Send one attribute to ``(field, name)`` (first value wins where two rules meet)."""
         if field == "config":
             self.config.setdefault(name, _plain(value))
-        elif field == "metrics":
-            self.metrics.setdefault(name, _plain(value))
+        elif field == "usage":
+            self.usage.setdefault(name, _plain(value))
         elif field == "hyperparameters":
             if name != "json":
                 self.hyper.setdefault(name, _plain(value))
@@ -179,17 +184,22 @@ def map_span(span: Any) -> dict[str, Any]:
             if isinstance(attributes.get(key), str):
                 config["model"] = attributes[key]
                 break
+    shaped = model_fields(
+        outputs=_messages(fields.out_messages),
+        usage=fields.usage,
+        time_to_first_token_ms=fields.first_token_ms,
+    )
     event: dict[str, Any] = {
         "event_type": _event_type(fields.kinds, config),
         "inputs": _inputs(fields),
         "config": config,
     }
-    outputs = _outputs(fields)
+    outputs = shaped["outputs"] or _outputs(fields)
     if outputs:
         event["outputs"] = outputs
-    if fields.metrics:
-        event["metrics"] = fields.metrics
-    event["metadata"] = _metadata(fields, span, otel)
+    if shaped["metrics"]:
+        event["metrics"] = shaped["metrics"]
+    event["metadata"] = {**shaped["metadata"], **_metadata(fields, span, otel)}
     status = getattr(span, "status", None)
     if error is None and status is not None and getattr(status.status_code, "name", "") == "ERROR":
         error = status.description or attributes.get("error.type") or "error"
@@ -218,9 +228,7 @@ def _inputs(fields: _Fields) -> dict[str, Any]:
 
 
 def _outputs(fields: _Fields) -> dict[str, Any]:
-    if fields.out_messages:
-        messages = _messages(fields.out_messages)
-        return messages[0] if len(messages) == 1 else {"choices": messages}
+    """The outputs of a span without reply messages: what it returned."""
     outputs: dict[str, Any] = {}
     _merge_values(outputs, fields.out_values)
     return outputs
@@ -306,8 +314,8 @@ def _read_events(fields: _Fields, span: Any, otel: dict[str, Any]) -> str | None
             into.extend(_event_messages(attributes, role))
         elif name in FIRST_TOKEN_EVENTS:
             timestamp = getattr(event, "timestamp", None)
-            if "time_to_first_token_ms" not in fields.metrics and isinstance(timestamp, int):
-                fields.metrics["time_to_first_token_ms"] = (timestamp - start) / 1e6
+            if fields.first_token_ms is None and isinstance(timestamp, int):
+                fields.first_token_ms = (timestamp - start) / 1e6
         elif len(kept) < MAX_EVENTS:
             kept.append({"name": name, "attributes": _bounded_mapping(attributes)})
         else:
