@@ -145,11 +145,19 @@ class StubBatcher:
     def __init__(self) -> None:
         self.events = 0
 
-    def _add_encoded_nowait(self, event_id: str, data: bytes) -> None:
+    @property
+    def intake(self) -> StubBatcher:
+        """The batcher's intake (``EventBatcher.intake``): the stub itself."""
+        return self
+
+    def offer(self, event: Any) -> None:
         self.events += 1
 
-    def _record_dropped(self, *args: Any) -> None:
+    def give_up(self, *args: Any) -> None:
         raise AssertionError(f"an event was dropped: {args}")
+
+    def count_dropped(self, count: int = 1) -> None:
+        raise AssertionError(f"{count} events were dropped")
 
 
 def interleaved(bare: Callable[[], None], wrapped: Callable[[], None], n: int) -> float:
