@@ -36,8 +36,7 @@ from typing import Any
 import aiohttp
 from _common import free_port, make_event
 
-from honeyhive_async import HoneyHiveCore, funcs
-from honeyhive_async._batching._batcher import EventBatcher
+from honeyhive_async import EventBatcher, HoneyHiveCore, funcs
 from honeyhive_async.cli._events import add_arguments, run_async
 
 HERE = Path(__file__).resolve().parent

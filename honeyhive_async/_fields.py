@@ -109,6 +109,7 @@ SESSION_OBJECTS: tuple[str, ...] = tuple(name for name in OBJECT_FIELDS if name 
 """The objects a session carries, merged key by key when a session event is sent again."""
 
 ENRICH_FIELDS: tuple[str, ...] = (
+    "inputs",
     "outputs",
     "metadata",
     "metrics",

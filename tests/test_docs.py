@@ -2,7 +2,8 @@
 
 Each fenced ``python`` block is a complete program; it runs in a fresh
 interpreter with ``HONEYHIVE_API_KEY`` and ``HONEYHIVE_SERVER_URL`` aimed
-at one server started for this module, and must exit 0.
+at one server started for this module (and the ``openai`` and
+``anthropic`` clients' settings at a fake of their APIs), and must exit 0.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.tracing.llm._fake_api import FakeAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -55,7 +58,19 @@ def server_env() -> Iterator[dict[str, str]]:
         first = proc.stdout.readline()
         url = first.rsplit(" ", 1)[-1].strip()
         assert url.startswith("http://127.0.0.1:"), first
-        yield {**os.environ, "HONEYHIVE_API_KEY": key, "HONEYHIVE_SERVER_URL": url}
+        models = FakeAPI().start()  # the model clients of the examples talk to a fake of their API
+        try:
+            yield {
+                **os.environ,
+                "HONEYHIVE_API_KEY": key,
+                "HONEYHIVE_SERVER_URL": url,
+                "OPENAI_API_KEY": "sk-docs-example",
+                "OPENAI_BASE_URL": f"{models.url}/v1",
+                "ANTHROPIC_API_KEY": "sk-ant-docs-example",
+                "ANTHROPIC_BASE_URL": models.url,
+            }
+        finally:
+            models.stop()
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -159,7 +159,7 @@ def test_enrich_signatures_take_the_enrich_fields(enricher: Callable[..., None])
 
 def test_tracing_sends_every_enrich_field() -> None:
     """Each enrich field is a slot of a node and reaches the event (optional or in place)."""
-    in_place = {"outputs", "config"}  # the event's JSON has its own place for these
+    in_place = {"inputs", "outputs", "config"}  # the event's JSON has its own place for these
 
     assert set(_fields.ENRICH_FIELDS) <= set(Node.__slots__)
     assert set(_fields.ENRICH_FIELDS) == {*_OPTIONAL, *in_place}

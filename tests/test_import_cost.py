@@ -15,6 +15,7 @@ import sys
 import pytest
 
 NO_DEPENDENCIES = {"aiohttp", "attr", "attrs", "cattrs", "tenacity", "yarl", "multidict"}
+MODEL_CLIENTS = {"openai", "anthropic", "httpx", "pydantic"}
 NOT_FOR_A_CALL = {
     "tenacity",
     "cattrs",
@@ -46,11 +47,19 @@ CASES = [
         {"tenacity", "cattrs", "honeyhive_async.server", "honeyhive_async.tracing"},
     ),
     ("from honeyhive_async import params", {"attrs"}, {"aiohttp", "cattrs", "tenacity"}),
-    # Tracing is standard library only until the first event is delivered.
+    # Tracing is standard library only until the first event is delivered; the model
+    # client wrappers read the clients by attribute, never importing openai or anthropic.
     (
         "from honeyhive_async import tracing\n@tracing.trace\ndef f(): pass",
         {"honeyhive_async.tracing"},
-        NO_DEPENDENCIES | {"asyncio", "concurrent.futures.thread", "dataclasses", "inspect"},
+        NO_DEPENDENCIES
+        | MODEL_CLIENTS
+        | {"asyncio", "concurrent.futures.thread", "dataclasses", "inspect"},
+    ),
+    (
+        "from honeyhive_async import tracing\ntracing.wrap_openai(1)\ntracing.wrap_anthropic(1)",
+        {"honeyhive_async.tracing._llm"},
+        NO_DEPENDENCIES | MODEL_CLIENTS | {"asyncio"},
     ),
     (
         "from honeyhive_async import tracing\ntracing.configure(project='p', api_key='k')",

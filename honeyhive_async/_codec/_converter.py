@@ -154,14 +154,20 @@ def _compile_encoder(cls: type[Any]) -> Encoder:
     empty_objects = EMPTY_OBJECTS.get(cls.__name__, ())
     times = TIMES.get(cls.__name__, ())
     as_dict = ", ".join(f"{f.name!r}: d.{f.name}" for f in fields)
+    # A model of scalars and free-form objects, with no renames, is checked in place: a
+    # valid dict that needs nothing filled is its own wire dict (the caller's, not copied).
+    leaf = all(
+        _check_expr(_field_type(f), "v", {}) is not None and wire_name(f) == f.name for f in fields
+    )
     body = [
         "if d.__class__ is not dict:",
         "    if d.__class__ is not _CLS:",
         "        raise Refused",
         f"    d = {{{as_dict}}}",
-        "elif not d.keys() <= _ALLOWED:",
+        "elif not _ALLOWED.issuperset(d):",
         "    raise Refused",
-        "out = {}",
+        "get = d.get",
+        *(["n = 0", "fills = None"] if leaf else ["out = {}"]),
     ]
     whole = _rules.MODEL_RULES.get(cls.__name__)
     guard = None if whole is None else whole[0]
@@ -171,11 +177,17 @@ def _compile_encoder(cls: type[Any]) -> Encoder:
         required = f.default is attrs.NOTHING
         tp = _field_type(f)
         filled = f.name in from_defaults or f.name in empty_objects
-        body.append(f"v = d[{f.name!r}]" if required and not filled else f"v = d.get({f.name!r})")
-        if f.name in from_defaults:  # a mapping may leave it to the core's defaults
-            body += ["if v is None:", f"    v = dft.{f.name}"]
-        elif f.name in empty_objects:
-            body += ["if v is None:", "    v = {}"]
+        body.append(f"v = d[{f.name!r}]" if required and not filled else f"v = get({f.name!r})")
+        fill = f"dft.{f.name}" if f.name in from_defaults else "{}" if filled else None
+        if fill is not None:  # a mapping may leave it out: the core's default, or {}
+            body += ["if v is None:", f"    v = {fill}"]
+            if leaf:
+                body += [
+                    "    if v is not None:",
+                    "        if fills is None:",
+                    "            fills = {}",
+                    f"        fills[{f.name!r}] = v",
+                ]
         indent = ""
         if not required:
             body.append("if v is not None:")
@@ -191,7 +203,8 @@ def _compile_encoder(cls: type[Any]) -> Encoder:
             check = f"{check} and not _in_seconds(v)"
         if check is not None:
             body += [f"{indent}if not ({check}):", f"{indent}    raise Refused"]
-            body.append(f"{indent}out[{wire_name(f)!r}] = v")
+            # Counted: with nothing filled, a count short of len(d) means a key holds None.
+            body.append(f"{indent}n += 1" if leaf else f"{indent}out[{wire_name(f)!r}] = v")
             if guard is not None and wire_name(f) == guard[0]:
                 body.append(f"{indent}g = v")
         elif get_origin(tp) is list:
@@ -204,6 +217,15 @@ def _compile_encoder(cls: type[Any]) -> Encoder:
         else:
             names[f"_E_{f.name}"] = mapping_encoder(tp)
             body.append(f"{indent}out[{wire_name(f)!r}] = _E_{f.name}(v, dft)")
+    if leaf:
+        body += [
+            "if fills is None and n == len(d):",
+            "    out = d",
+            "else:",
+            "    out = {k: v for k, v in d.items() if v is not None}",
+            "    if fills is not None:",
+            "        out.update(fills)",
+        ]
     if whole is not None:
         names["_WHOLE"] = whole[1]
         condition = "True" if guard is None else f"g == {guard[1]!r}"

@@ -140,15 +140,21 @@ def _assign_all(wire: dict[str, Any], key: str | None) -> tuple[str, ...]:
     found = wire.get(key)
     if found is None:
         return ()
+    # A wire event may be the caller's own dict (a valid one is not copied): an id is
+    # given to a copy.
     if found.__class__ is dict:  # one event: the common case, kept cheap
+        if "event_id" not in found:
+            wire[key] = found = {**found}
         return (assign_event_id(found, None, new_event_id),)
-    events: list[dict[str, Any]] = found
-    missing = [event for event in events if "event_id" not in event]
+    events: list[dict[str, Any]] = found  # the wire's own list
+    missing = [index for index, event in enumerate(events) if "event_id" not in event]
     if missing:
-        for event, event_id in zip(missing, new_event_ids(len(missing)), strict=True):
+        for index, event_id in zip(missing, new_event_ids(len(missing)), strict=True):
+            events[index] = event = events[index].copy()
             event["event_id"] = event_id
-        if "session" in map(_EVENT_TYPE, missing):  # rare: a session event is its own session
-            for event in missing:
+        if "session" in map(_EVENT_TYPE, events):  # rare: a session event is its own session
+            for index in missing:
+                event = events[index]
                 event["event_id"] = session_event_id(event, wire) or event["event_id"]
     return tuple(map(_EVENT_ID, events))
 
@@ -242,5 +248,9 @@ def encode_event(event: AnyEvent, defaults: RequestDefaults, ids: Iterator[str])
     except Refused:
         event = prepare_event(kind, event, defaults, operation_id)
         wire = to_wire(event, model, operation_id, defaults)
-    event_id = None if kind == "model_event" else assign_event_id(wire, None, ids.__next__)
+    event_id = None
+    if kind == "event":
+        if "event_id" not in wire:
+            wire = {**wire}  # perhaps the caller's own dict: the id goes to a copy
+        event_id = assign_event_id(wire, None, ids.__next__)
     return EncodedEvent(kind, event_id, to_json(wire, operation_id, depth=BATCH_EVENT_DEPTH))

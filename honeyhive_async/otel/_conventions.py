@@ -9,7 +9,10 @@ of a table; :mod:`._mapping` applies them and knows no attribute name.
 A destination is ``(field, key)``: ``field`` is an event field or one of the
 collecting places below, ``key`` the name inside it.
 
-- ``config``, ``metrics``, ``metadata``: the event fields, key by key.
+- ``config``, ``metadata``: the event fields, key by key.
+- ``usage``: token counts and cost, stored in ``metadata`` under HoneyHive's
+  names by the model-event builder that the client wrappers use too
+  (``honeyhive_async.tracing._model_event``).
 - ``hyperparameters``: ``config.hyperparameters``.
 - ``input_messages``, ``output_messages``: the chat messages in and out, from
   a JSON list (``key`` ``"json"``) or from indexed attributes (``PREFIX_LISTS``).
@@ -66,17 +69,17 @@ EXACT: dict[str, Destination] = {
     "llm.is_streaming": ("hyperparameters", "stream"),
     "gen_ai.is_streaming": ("hyperparameters", "stream"),
     # tokens and cost
-    "gen_ai.usage.input_tokens": ("metrics", "prompt_tokens"),
-    "gen_ai.usage.prompt_tokens": ("metrics", "prompt_tokens"),
-    "gen_ai.usage.output_tokens": ("metrics", "completion_tokens"),
-    "gen_ai.usage.completion_tokens": ("metrics", "completion_tokens"),
-    "gen_ai.usage.total_tokens": ("metrics", "total_tokens"),
-    "llm.usage.total_tokens": ("metrics", "total_tokens"),
-    "llm.token_count.prompt": ("metrics", "prompt_tokens"),
-    "llm.token_count.completion": ("metrics", "completion_tokens"),
-    "llm.token_count.total": ("metrics", "total_tokens"),
-    "gen_ai.usage.cost": ("metrics", "cost"),
-    "llm.cost.total": ("metrics", "cost"),
+    "gen_ai.usage.input_tokens": ("usage", "prompt_tokens"),
+    "gen_ai.usage.prompt_tokens": ("usage", "prompt_tokens"),
+    "gen_ai.usage.output_tokens": ("usage", "completion_tokens"),
+    "gen_ai.usage.completion_tokens": ("usage", "completion_tokens"),
+    "gen_ai.usage.total_tokens": ("usage", "total_tokens"),
+    "llm.usage.total_tokens": ("usage", "total_tokens"),
+    "llm.token_count.prompt": ("usage", "prompt_tokens"),
+    "llm.token_count.completion": ("usage", "completion_tokens"),
+    "llm.token_count.total": ("usage", "total_tokens"),
+    "gen_ai.usage.cost": ("usage", "cost"),
+    "llm.cost.total": ("usage", "cost"),
     # messages as one JSON attribute
     "gen_ai.input.messages": ("input_messages", "json"),
     "gen_ai.output.messages": ("output_messages", "json"),
@@ -95,12 +98,12 @@ EXACT: dict[str, Destination] = {
 
 PREFIXES: tuple[tuple[str, str, str], ...] = (
     ("gen_ai.request.", "hyperparameters", ""),
-    ("gen_ai.usage.", "metrics", ""),
-    ("llm.token_count.", "metrics", "tokens_"),
-    ("llm.cost.", "metrics", "cost_"),
+    ("gen_ai.usage.", "usage", ""),
+    ("llm.token_count.", "usage", "tokens_"),
+    ("llm.cost.", "usage", "cost_"),
 )
 """``(prefix, field, key prefix)``: the key is the key prefix and the rest of the name
-(dots made underscores), so ``llm.cost.prompt`` is ``metrics.cost_prompt``."""
+(dots made underscores), so ``llm.cost.prompt`` is ``metadata.cost_prompt``."""
 
 PREFIX_LISTS: tuple[tuple[str, str, str], ...] = (
     ("gen_ai.prompt.", "input_messages", ""),

@@ -3,9 +3,11 @@
 :func:`map_span` reads a ``ReadableSpan`` (or anything with its attributes)
 and returns ``event_type``, ``inputs``, ``outputs``, ``config``,
 ``metrics``, ``metadata`` and ``error``; ids and times are the processor's.
-:func:`map_values` does the same from plain values (:class:`SpanValues`),
-for spans that never were SDK objects: the local server's OTLP ingest.
-Which attribute goes where is decided by :mod:`._conventions` alone. The
+(:func:`map_values` does the same from plain values, :class:`SpanValues`,
+for spans that never were SDK objects: the local server's OTLP ingest.)
+Which attribute goes where is decided by :mod:`._conventions` alone; the
+token counts, the reply and the time to first token take the places the
+model-event builder of ``tracing`` gives them (the client wrappers' too). The
 attributes no rule takes land in ``metadata``, nested at their dots
 (``http.request.method`` -> ``metadata.http.request.method``, so the
 getEvents dotted-path filters reach them), bounded in count and size.
@@ -17,6 +19,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
+from ..tracing._bridge import model_fields
 from . import _honeyhive
 from ._conventions import (
     DEFAULT_MODEL,
@@ -83,6 +86,7 @@ class _Fields:
 
     __slots__ = (
         "config",
+        "first_token_ms",
         "hyper",
         "in_messages",
         "in_values",
@@ -90,16 +94,17 @@ class _Fields:
         "kinds",
         "lists",
         "metadata",
-        "metrics",
         "out_messages",
         "out_values",
         "rest",
+        "usage",
     )
 
     def __init__(self) -> None:
         self.config: dict[str, Any] = {}
         self.hyper: dict[str, Any] = {}
-        self.metrics: dict[str, Any] = {}
+        self.usage: dict[str, Any] = {}
+        self.first_token_ms: float | None = None
         self.metadata: dict[str, Any] = {}
         self.inputs: dict[str, Any] = {}
         self.kinds: dict[str, Any] = {}
@@ -114,8 +119,8 @@ class _Fields:
         """Send one attribute to ``(field, name)`` (first value wins where two rules meet)."""
         if field == "config":
             self.config.setdefault(name, _plain(value))
-        elif field == "metrics":
-            self.metrics.setdefault(name, _plain(value))
+        elif field == "usage":
+            self.usage.setdefault(name, _plain(value))
         elif field == "hyperparameters":
             if name != "json":
                 self.hyper.setdefault(name, _plain(value))
@@ -252,17 +257,22 @@ def map_values(span: SpanValues) -> dict[str, Any]:
             if isinstance(attributes.get(key), str):
                 config["model"] = attributes[key]
                 break
+    shaped = model_fields(
+        outputs=_messages(fields.out_messages),
+        usage=fields.usage,
+        time_to_first_token_ms=fields.first_token_ms,
+    )
     event: dict[str, Any] = {
         "event_type": _event_type(fields.kinds, config),
         "inputs": _inputs(fields),
         "config": config,
     }
-    outputs = _outputs(fields)
+    outputs = shaped["outputs"] or _outputs(fields)
     if outputs:
         event["outputs"] = outputs
-    if fields.metrics:
-        event["metrics"] = fields.metrics
-    event["metadata"] = _metadata(fields, span, otel)
+    if shaped["metrics"]:
+        event["metrics"] = shaped["metrics"]
+    event["metadata"] = {**shaped["metadata"], **_metadata(fields, span, otel)}
     if error is None and span.failed:
         error = span.status_description or attributes.get("error.type") or "error"
     if error is not None:
@@ -291,9 +301,7 @@ def _inputs(fields: _Fields) -> dict[str, Any]:
 
 
 def _outputs(fields: _Fields) -> dict[str, Any]:
-    if fields.out_messages:
-        messages = _messages(fields.out_messages)
-        return messages[0] if len(messages) == 1 else {"choices": messages}
+    """The outputs of a span without reply messages: what it returned."""
     outputs: dict[str, Any] = {}
     _merge_values(outputs, fields.out_values)
     return outputs
@@ -379,8 +387,8 @@ def _read_events(fields: _Fields, span: SpanValues, otel: dict[str, Any]) -> str
             into.extend(_event_messages(attributes, role))
         elif name in FIRST_TOKEN_EVENTS:
             timestamp = event.timestamp
-            if "time_to_first_token_ms" not in fields.metrics and isinstance(timestamp, int):
-                fields.metrics["time_to_first_token_ms"] = (timestamp - start) / 1e6
+            if fields.first_token_ms is None and isinstance(timestamp, int):
+                fields.first_token_ms = (timestamp - start) / 1e6
         elif len(kept) < MAX_EVENTS:
             kept.append({"name": name, "attributes": _bounded_mapping(attributes)})
         else:

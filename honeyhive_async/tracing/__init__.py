@@ -11,13 +11,16 @@ In a program without a running loop (a script, a notebook, a WSGI app),
 :func:`configure` starts a background delivery thread on first use.
 
 Each traced call is one event; its parent is the span around it, and the
-first traced call outside any session opens a session of its own. Tracing
+first traced call outside any session opens a session of its own.
+:func:`wrap_openai` and :func:`wrap_anthropic` record each call of a model
+client as a ``model`` event. Tracing
 never raises into the traced code and never waits on the network. See
 ``docs/tracing.md``.
 """
 
 from ._background import configure, flush, shutdown
 from ._decorator import trace
+from ._llm import wrap_anthropic, wrap_openai
 from ._processors import REDACTED, redact, truncate
 from ._spans import (
     Session,
@@ -76,4 +79,6 @@ __all__ = [
     "trace",
     "truncate",
     "wrap",
+    "wrap_anthropic",
+    "wrap_openai",
 ]

@@ -16,7 +16,10 @@ insides is named here, once:
   session opened for one root span, by the same rule as tracing's own,
   :func:`._spans.adopt_root`) and :func:`flush` (a blocking flush, from any
   thread and any loop);
-- :func:`warn_limited`, tracing's rate-limited WARNING.
+- :func:`warn_limited`, tracing's rate-limited WARNING;
+- :func:`model_fields`, the one shape of a model event (where tokens, the
+  reply and the time to first token go), shared with the model client
+  wrappers (``tracing.wrap_openai``, ``tracing.wrap_anthropic``).
 
 Like the rest of tracing, it never raises into the traced code and imports
 only the standard library.
@@ -30,6 +33,7 @@ from typing import Any
 from .._sync import call_in_loop, running_loop
 from ._background import ThreadSink
 from ._encode import encode
+from ._model_event import model_fields
 from ._spans import Node, Session, adopt_root
 from ._state import CURRENT, ParentFinder, set_parent_finder, warn_limited
 from ._tracer import Tracer
@@ -41,6 +45,7 @@ __all__ = [
     "current_node",
     "emit",
     "flush",
+    "model_fields",
     "proxy_node",
     "reject",
     "send_session",

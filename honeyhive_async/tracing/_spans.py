@@ -11,6 +11,7 @@ code across tasks and threads.
 from __future__ import annotations
 
 import abc
+import json
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -52,7 +53,6 @@ class Node:
         "error",
         "event_id",
         "id_json",
-        "inputs",
         "name",
         "outputs_json",
         "session",
@@ -100,6 +100,7 @@ class Node:
     def enrich(
         self,
         *,
+        inputs: Mapping[str, Any] | None = None,
         outputs: Mapping[str, Any] | None = None,
         metadata: Mapping[str, Any] | None = None,
         metrics: Mapping[str, Any] | None = None,
@@ -107,8 +108,11 @@ class Node:
         config: Mapping[str, Any] | None = None,
         user_properties: Mapping[str, Any] | None = None,
     ) -> None:
-        """Merge these into what is recorded when this ends (key by key); never raises."""
-        values = (outputs, metadata, metrics, feedback, config, user_properties)
+        """Merge these into what is recorded when this ends (key by key); never raises.
+
+        ``inputs`` are merged into the inputs captured when this opened.
+        """
+        values = (inputs, outputs, metadata, metrics, feedback, config, user_properties)
         _merge(self, zip(ENRICH_FIELDS, values, strict=True))
 
     def __repr__(self) -> str:
@@ -164,8 +168,19 @@ def _merge(node: Node, pairs: Any) -> None:
         if not isinstance(value, Mapping):
             warn_limited("enrich", "tracing: enrich(%s=...) takes a mapping, got %r", name, value)
             continue
+        if name == "inputs":  # kept as JSON text, captured when the node opened
+            node.inputs = _merged_inputs(node, value)
+            continue
         current = getattr(node, name)
         setattr(node, name, {**current, **value} if current else dict(value))
+
+
+def _merged_inputs(node: Node, value: Mapping[str, Any]) -> str:
+    """The JSON text of *node*'s inputs with *value* merged in (key by key)."""
+    current: Any = {} if node.inputs == "{}" else json.loads(node.inputs)
+    if not isinstance(current, dict):  # cut to a preview by the size bound: start afresh
+        current = {}
+    return node.tracer.capture({**current, **value})
 
 
 def current_span() -> Span | None:
@@ -182,6 +197,7 @@ def current_session() -> Session | None:
 
 def enrich(
     *,
+    inputs: Mapping[str, Any] | None = None,
     outputs: Mapping[str, Any] | None = None,
     metadata: Mapping[str, Any] | None = None,
     metrics: Mapping[str, Any] | None = None,
@@ -192,12 +208,13 @@ def enrich(
     """Enrich the current span (see :meth:`Node.enrich`); outside any span, nothing happens."""
     node = CURRENT.get()
     if isinstance(node, Span):
-        values = (outputs, metadata, metrics, feedback, config, user_properties)
+        values = (inputs, outputs, metadata, metrics, feedback, config, user_properties)
         _merge(node, zip(ENRICH_FIELDS, values, strict=True))
 
 
 def enrich_session(
     *,
+    inputs: Mapping[str, Any] | None = None,
     outputs: Mapping[str, Any] | None = None,
     metadata: Mapping[str, Any] | None = None,
     metrics: Mapping[str, Any] | None = None,
@@ -208,7 +225,7 @@ def enrich_session(
     """Enrich the current session; outside any session, nothing happens."""
     node = CURRENT.get()
     if node is not None:
-        values = (outputs, metadata, metrics, feedback, config, user_properties)
+        values = (inputs, outputs, metadata, metrics, feedback, config, user_properties)
         _merge(node.session, zip(ENRICH_FIELDS, values, strict=True))
 
 

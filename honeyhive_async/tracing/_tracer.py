@@ -29,8 +29,9 @@ __all__ = ["Processor", "Tracer"]
 Processor = Callable[[dict[str, Any]], dict[str, Any]]
 """Takes an event (plain JSON data, wire field names) and returns the event to send."""
 
-# The enriched objects an event carries only when set (outputs and config have their own place).
-_OPTIONAL = tuple(name for name in ENRICH_FIELDS if name not in ("outputs", "config"))
+# The enriched objects an event carries only when set (inputs, outputs and config have their own
+# places in an event's JSON).
+_OPTIONAL = tuple(name for name in ENRICH_FIELDS if name not in ("inputs", "outputs", "config"))
 _LABELS: dict[tuple[str, str], str] = {}
 
 

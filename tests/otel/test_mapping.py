@@ -41,9 +41,13 @@ def span(
 
 
 def mapped(attributes: dict[str, Any], **options: Any) -> dict[str, Any]:
-    """The fields of FIELDS that the mapping set."""
+    """The fields of FIELDS that the mapping set, and the token counts and cost as ``usage``."""
     event = map_span(span(attributes, **options))
-    return {k: event[k] for k in FIELDS if k in event}
+    fields = {k: event[k] for k in FIELDS if k in event}
+    usage = {k: v for k, v in event["metadata"].items() if isinstance(v, (int, float))}
+    if usage:  # the only plain numbers at the top of metadata: the rest is nested at its dots
+        fields["usage"] = usage
+    return fields
 
 
 MESSAGES_IN = [
@@ -92,7 +96,12 @@ GENAI = [
                     "stop_sequences": ["\n"],
                 },
             },
-            "metrics": {"prompt_tokens": 11, "completion_tokens": 7, "cache_read_input_tokens": 2},
+            "usage": {
+                "prompt_tokens": 11,
+                "completion_tokens": 7,
+                "cache_read_input_tokens": 2,
+                "total_tokens": 18,
+            },
         },
         id="chat, current conventions",
     ),
@@ -108,7 +117,7 @@ GENAI = [
             "event_type": "model",
             "inputs": {"system": "Be kind."},
             "config": {"provider": "anthropic", "model": "claude-x"},
-            "metrics": {"prompt_tokens": 3, "completion_tokens": 4},
+            "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7},
         },
         id="older names, model only from the response",
     ),
@@ -197,7 +206,7 @@ OPENLLMETRY = [
                 "provider": "openai",
                 "hyperparameters": {"top_k": 5, "stream": False},
             },
-            "metrics": {"total_tokens": 18},
+            "usage": {"total_tokens": 18},
         },
         id="chat, indexed attributes",
     ),
@@ -270,7 +279,7 @@ OPENINFERENCE = [
                 "provider": "openai",
                 "hyperparameters": {"temperature": 0, "max_tokens": 20},
             },
-            "metrics": {
+            "usage": {
                 "prompt_tokens": 11,
                 "completion_tokens": 7,
                 "total_tokens": 18,
@@ -512,3 +521,20 @@ def test_tables_do_not_overlap() -> None:
     families = [prefix for prefix, _, _ in PREFIX_LISTS]
     assert [] == [k for k in EXACT if any(k.startswith(p) for p in families)]
     assert [] == [p for p, _, _ in PREFIXES if p in families]
+
+
+def test_tokens_and_first_token_take_the_builders_places() -> None:
+    """The bridge stores usage and the first token where the client wrappers do (one builder)."""
+    from honeyhive_async.tracing._model_event import TIME_TO_FIRST_TOKEN, usage_metadata
+
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.usage.input_tokens": 11,
+        "gen_ai.usage.output_tokens": 7,
+    }
+    chunk = Event("gen_ai.content.completion.chunk", timestamp=1_250_000_000)
+    event = map_span(span(attributes, events=(chunk,)))
+
+    tokens = usage_metadata({"input_tokens": 11, "output_tokens": 7})
+    assert tokens == {k: event["metadata"][k] for k in tokens}
+    assert {TIME_TO_FIRST_TOKEN: 250.0} == event["metrics"]

@@ -116,7 +116,7 @@ async def test_chat_completion_is_a_model_event_in_the_tree(stack: Stack) -> Non
     assert MESSAGES == chat.inputs["chat_history"]
     assert ("assistant", REPLY) == (chat.outputs["role"], chat.outputs["content"])
     assert {"prompt_tokens": PROMPT_TOKENS, "completion_tokens": COMPLETION_TOKENS} == {
-        k: chat.metrics[k] for k in ("prompt_tokens", "completion_tokens")
+        k: chat.metadata[k] for k in ("prompt_tokens", "completion_tokens")
     }
     assert (answer.event_id, session.event_id) == (chat.parent_id, answer.parent_id)
     assert {session.event_id} == {chat.session_id, answer.session_id, session.session_id}
@@ -137,7 +137,7 @@ async def test_streamed_completion_keeps_reply_tokens_and_first_token_time(stack
     chat, session = events["model", "openai.chat"], events["session", "openai.chat"]
     assert REPLY == chat.outputs["content"]
     assert MESSAGES == chat.inputs["chat_history"]
-    assert PROMPT_TOKENS + COMPLETION_TOKENS == chat.metrics["total_tokens"]
+    assert PROMPT_TOKENS + COMPLETION_TOKENS == chat.metadata["total_tokens"]
     assert chat.metrics["time_to_first_token_ms"] >= 0
     assert session.event_id == chat.parent_id == chat.session_id
 

@@ -323,6 +323,25 @@ async def test_enrich(tracer: tracing.Tracer, recorder: Recorder) -> None:
     assert expected == actual
 
 
+async def test_enrich_inputs(tracer: tracing.Tracer, recorder: Recorder) -> None:
+    """``inputs=`` merges into the inputs captured when the span opened (and a session's)."""
+    async with tracer.session("s", inputs={"user": "ada"}):
+        with tracing.span("retrieve", inputs={"query": "q"}) as span:
+            span.enrich(inputs={"top_k": 3})
+            tracing.enrich(inputs={"query": "q2"})
+            tracing.enrich_session(inputs={"turn": 1})
+        with tracing.span("bare"):
+            tracing.enrich(inputs={"chat_history": [{"role": "user", "content": "hi"}]})
+
+    retrieve, bare = recorder.spans
+    (session,) = recorder.sessions
+    assert (
+        {"query": "q2", "top_k": 3},
+        {"chat_history": [{"role": "user", "content": "hi"}]},
+        {"user": "ada", "turn": 1},
+    ) == (retrieve["inputs"], bare["inputs"], session["inputs"])
+
+
 async def test_enrich_outside_does_nothing(tracer: tracing.Tracer, recorder: Recorder) -> None:
     """Outside any span and session, enrich and enrich_session do nothing and raise nothing."""
     tracing.enrich(metadata={"a": 1})
