@@ -7,6 +7,7 @@ may make an operation raise or cost memory beyond the limit.
 
 from __future__ import annotations
 
+import codecs
 import gc
 import json
 import tracemalloc
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from honeyhive_async import Err, HoneyHiveCore, Ok, RetryConfig, errors, funcs
+from honeyhive_async._codec._answers import TEXT_CHARSETS, text_charset
 from tests.conftest import INSTANT_RETRY, SERVER, SleepRecorder
 
 KEY = "hh-answers-test-0123456789"
@@ -183,7 +185,7 @@ async def test_every_hostile_answer_is_a_result(
         assert str(result.error)
 
 
-@pytest.mark.parametrize("charset", ["idna", "undefined", "punycode"])
+@pytest.mark.parametrize("charset", ["idna", "undefined", "punycode", "base64", "rot13", "nope"])
 async def test_an_unusable_charset_is_decoded_as_utf8(hostile: Hostile, charset: str) -> None:
     """The issue's charsets: the error body is read as UTF-8 instead of raising ``UnicodeError``."""
     hostile.answer(
@@ -320,3 +322,27 @@ async def test_a_malformed_content_length_is_read_within_the_limit(length: str) 
             result = await funcs.events_get_events(core, CALLS["events_get_events"])
 
     assert isinstance(result, (Ok, Err))
+
+
+@pytest.mark.parametrize(
+    ("declared", "used"),
+    [
+        ("UTF-8", "utf-8"),
+        ("latin-1", "iso8859-1"),
+        ("Windows-1252", "cp1252"),
+        ("Shift_JIS", "shift_jis"),
+        ("punycode", "utf-8"),
+        ("idna", "utf-8"),
+        ("utf-7", "utf-8"),
+        ("x-unknown", "utf-8"),
+        (None, "utf-8"),
+    ],
+)
+def test_a_charset_is_used_only_when_it_is_listed_as_text(declared: str | None, used: str) -> None:
+    """The rule is an allow-list, the same on every Python: not whether decoding raises."""
+    assert used == text_charset(declared)
+
+
+def test_every_listed_charset_is_a_codec_of_this_python() -> None:
+    """Each name in the list is the canonical name of a codec that exists here."""
+    assert {codecs.lookup(name).name for name in TEXT_CHARSETS} == set(TEXT_CHARSETS)

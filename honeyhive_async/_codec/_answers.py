@@ -10,6 +10,7 @@ its body, and the API key is scrubbed from everything an error keeps
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
@@ -29,10 +30,12 @@ from . import _converter
 
 __all__ = [
     "BODY_PREVIEW_CHARS",
+    "TEXT_CHARSETS",
     "Answer",
     "decode",
     "fits",
     "read_capped",
+    "text_charset",
 ]
 
 BODY_PREVIEW_CHARS = 8192
@@ -114,14 +117,40 @@ def _scrubbed_headers(headers: Mapping[str, str], secret: str) -> Mapping[str, s
     return CIMultiDictProxy(CIMultiDict((k, scrub(v, secret)) for k, v in headers.items()))
 
 
-def _text(answer: Answer, chars: int | None = None) -> str:
-    """The body as text (at most about *chars* characters), in its charset where that works."""
-    raw = answer.raw if chars is None else answer.raw[: chars * 4]  # 4 bytes a character at most
-    charset = answer.response.charset or "utf-8"
+TEXT_CHARSETS = frozenset(
+    {
+        *("utf-8", "utf-8-sig", "utf-16", "utf-16-be", "utf-16-le"),
+        *("utf-32", "utf-32-be", "utf-32-le", "ascii"),
+        *(f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16)),
+        *(f"cp{n}" for n in (*range(1250, 1259), 437, 850, 866, 932, 949)),
+        *("koi8-r", "koi8-u", "mac-roman", "tis-620", "shift_jis", "euc_jp", "iso2022_jp"),
+        *("gb2312", "gbk", "gb18030", "big5", "euc_kr"),
+    }
+)
+"""The charsets an answer's text is read in, by their codec's canonical name.
+
+Any other (``punycode``, ``idna``, ``base64``, ``undefined``, a name Python does
+not know) is read as UTF-8: whether some codec raises on some text differs
+between Python versions, and a codec that does not raise may turn text into
+garbage, so the rule is this list, not whether decoding happens to work.
+"""
+
+
+def text_charset(name: str | None) -> str:
+    """The codec to read a body declared in charset *name* with: itself if listed, else UTF-8."""
+    if not name:
+        return "utf-8"
     try:
-        text = raw.decode(charset, "replace")
-    except Exception:  # a codec the server named may fail in any way: fall back to UTF-8
-        text = raw.decode("utf-8", "replace")
+        canonical = codecs.lookup(name).name
+    except LookupError:
+        return "utf-8"
+    return canonical if canonical in TEXT_CHARSETS else "utf-8"
+
+
+def _text(answer: Answer, chars: int | None = None) -> str:
+    """The body as text (at most about *chars* characters), in its charset where that is text."""
+    raw = answer.raw if chars is None else answer.raw[: chars * 4]  # 4 bytes a character at most
+    text = raw.decode(text_charset(answer.response.charset), "replace")
     return text if chars is None else text[:chars]
 
 

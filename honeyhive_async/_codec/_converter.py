@@ -41,7 +41,7 @@ from .. import _rules, models
 from .._defaults import NO_DEFAULTS, RequestDefaults
 from ..errors import RequestValidationError, ValidationIssue
 from ..models import REQUEST_MODELS, RESPONSE_MODELS, wire_name
-from ._normalize import EMPTY_OBJECTS, FROM_DEFAULTS, TIMES, in_seconds
+from ._normalize import EMPTY_OBJECTS, FROM_DEFAULTS, SECONDS_RANGE, TIMES
 from ._types import is_json_object
 
 if TYPE_CHECKING:
@@ -147,7 +147,6 @@ def _compile_encoder(cls: type[Any]) -> Encoder:
         "_ALLOWED": {f.name for f in fields},
         "_CLS": cls,
         "_repeat": itertools.repeat,
-        "_in_seconds": in_seconds,
         "_NO_DEFAULTS": NO_DEFAULTS,
     }
     from_defaults = FROM_DEFAULTS.get(cls.__name__, ())
@@ -177,21 +176,28 @@ def _compile_encoder(cls: type[Any]) -> Encoder:
         required = f.default is attrs.NOTHING
         tp = _field_type(f)
         filled = f.name in from_defaults or f.name in empty_objects
-        body.append(f"v = d[{f.name!r}]" if required and not filled else f"v = get({f.name!r})")
+        indent = ""
+        if required and not filled:
+            body.append(f"v = d[{f.name!r}]")
+        elif filled:
+            body.append(f"v = get({f.name!r})")
+        else:  # usually absent: a membership test is cheaper than get()
+            body += [f"if {f.name!r} in d:", f"    v = d[{f.name!r}]"]
+            indent = "    "
         fill = f"dft.{f.name}" if f.name in from_defaults else "{}" if filled else None
         if fill is not None:  # a mapping may leave it out: the core's default, or {}
             body += ["if v is None:", f"    v = {fill}"]
-            if leaf:
+            if leaf:  # the core's default may be None: then there is nothing to fill
+                pad = "    " if fill == "{}" else "        "
+                body += [] if fill == "{}" else ["    if v is not None:"]
                 body += [
-                    "    if v is not None:",
-                    "        if fills is None:",
-                    "            fills = {}",
-                    f"        fills[{f.name!r}] = v",
+                    f"{pad}if fills is None:",
+                    f"{pad}    fills = {{}}",
+                    f"{pad}fills[{f.name!r}] = v",
                 ]
-        indent = ""
         if not required:
-            body.append("if v is not None:")
-            indent = "    "
+            body.append(f"{indent}if v is not None:")
+            indent += "    "
         check = _check_expr(tp, "v", names)
         rule = rules.get(wire_name(f))
         if rule is not None:
@@ -200,7 +206,8 @@ def _compile_encoder(cls: type[Any]) -> Encoder:
             assert wire_name(f) == f.name, f"{cls.__name__}.{f.name}: a rule on a renamed field"
             check = f"{check} and {_rule_expr(rule, 'v', names, tp)}"
         if f.name in times:  # plainly seconds: the slow path says so, naming the field
-            check = f"{check} and not _in_seconds(v)"
+            low, high = SECONDS_RANGE
+            check = f"{check} and not {low!r} <= v < {high!r}"
         if check is not None:
             body += [f"{indent}if not ({check}):", f"{indent}    raise Refused"]
             # Counted: with nothing filled, a count short of len(d) means a key holds None.
