@@ -8,6 +8,7 @@ process; the test then reads what the server stored.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import sys
 import textwrap
@@ -17,6 +18,11 @@ import pytest
 
 from honeyhive_async.server import LocalServer
 from honeyhive_async.server._query import compile_query
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("honeyhive") is None,
+    reason="HoneyHive's tracer (PyPI honeyhive 1.x) needs Python 3.11 or later",
+)
 
 SCRIPT = textwrap.dedent(
     """
