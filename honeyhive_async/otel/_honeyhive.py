@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._fields import OBJECT_FIELDS
+from .._rules import MAX_DEPTH
 
 __all__ = ["EVENT_TYPES", "FIELD_PREFIXES", "ROUTING", "HoneyHiveFields", "split"]
 
@@ -143,11 +144,29 @@ def _no_constant(name: str) -> Any:
 def _parsed(value: Any) -> Any:
     """A text holding a JSON object or array as that value (the tracer writes dicts so).
 
-    Text that does not parse, or holds ``NaN``, or nests too deeply, stays text.
+    Text that does not parse, or holds ``NaN``, or nests deeper than
+    :data:`MAX_DEPTH` levels (whether the parser gives up first depends on
+    the Python version), stays text.
     """
     if isinstance(value, str) and value[:1] in ("{", "["):
         try:
-            return json.loads(value, parse_constant=_no_constant)
+            parsed = json.loads(value, parse_constant=_no_constant)
         except (ValueError, RecursionError):
             return value
+        return parsed if _within(parsed, MAX_DEPTH) else value
     return value
+
+
+def _within(value: Any, limit: int) -> bool:
+    """Whether *value* nests at most *limit* containers deep."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return True
+    return False
