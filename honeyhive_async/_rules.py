@@ -49,6 +49,7 @@ __all__ = [
     "MAX_FILTERS",
     "MAX_INTEGER",
     "MAX_LIMIT",
+    "shown",
     "MAX_PAGE",
     "MAX_TIME_MS",
     "MODEL_RULES",
@@ -126,6 +127,23 @@ FILTER_OPERATORS = frozenset(
 (``models.FilterOperator`` spells them for type checkers; a test holds the two equal)."""
 
 
+def shown(value: Any, limit: int = 200) -> str:
+    """*value* as a message shows it: its ``repr``, cut at *limit* characters, never raising.
+
+    An integer too long for ``repr`` (Python's 4,300-digit limit) is described
+    by its size, and an object whose ``repr`` fails by its type.
+    """
+    try:
+        text = repr(value)
+    except ValueError:
+        if isinstance(value, int):
+            return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+        text = f"a {type(value).__name__}"
+    except Exception:  # a caller's object, whose repr may fail in any way
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 class NonEmpty:
     """A string that must not be empty."""
 
@@ -154,7 +172,7 @@ class Bounds:
             return None
         if self.low <= value <= self.high:
             return None
-        return f"must be from {self.low} to {self.high}, got {value!r}"
+        return f"must be from {self.low} to {self.high}, got {shown(value)}"
 
     def __repr__(self) -> str:
         return f"Bounds({self.low}, {self.high})"
@@ -173,7 +191,7 @@ class Number:
             return None if math.isfinite(value) else "must be a finite number"
         if -MAX_INTEGER <= value <= MAX_INTEGER:
             return None
-        return f"must be an integer of at most 64 bits, got {value!r}"
+        return f"must be an integer of at most 64 bits, got {shown(value)}"
 
     def __repr__(self) -> str:
         return "Number()"
@@ -296,11 +314,12 @@ def _is_mapping(value: Any) -> bool:
 
 def single_session_issues(body: Mapping[str, Any]) -> list[Issue]:
     """What keeps the session events of a single-session batch from being its session."""
-    if body.get("is_single_session") is not True:
-        return []
+    events = body.get("events")
+    if body.get("is_single_session") is not True or not isinstance(events, list):
+        return []  # a list of another type is the type checks' business
     shared = batch_session_id(body)
     issues: list[Issue] = []
-    for index, event in enumerate(body.get("events") or ()):
+    for index, event in enumerate(events):
         if _is_mapping(event) and event.get("event_type") == "session":
             found = session_issues(event, batch_session_id=shared)
             issues += [(("events", index, *path), message) for path, message in found]

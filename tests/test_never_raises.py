@@ -16,6 +16,7 @@ import json
 import math
 import re
 import types
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -274,3 +275,62 @@ def test_models_mappings_and_mixes_get_the_same_checks(name: str, data: st.DataO
             return [(path, re.sub(r"got \w+$", "got ...", text)) for path, text in error.issues]
 
     assert outcome(request) == outcome(other)
+
+
+class _RaisingMapping(Mapping[str, Any]):
+    """A caller's mapping that raises when read."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise RuntimeError("no reading me")
+
+    def __iter__(self) -> Iterator[str]:
+        raise RuntimeError("no iterating me")
+
+    def __len__(self) -> int:
+        return 1
+
+
+class _RaisingEquality:
+    """A value whose ``__eq__`` raises (as in a membership test)."""
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no comparing me")
+
+    __hash__ = object.__hash__
+
+
+BASE_EVENT = {
+    "project": "p",
+    "source": "s",
+    "event_name": "e",
+    "event_type": "tool",
+    "config": {},
+    "inputs": {},
+    "duration": 1,
+}
+
+CORNERS: list[tuple[str, Any, str]] = [
+    ("events_create_event_batch", {"events": 5, "is_single_session": True}, "events"),
+    ("events_get_events", {"project": "p", "filters": [], "limit": -(10**5000)}, "limit"),
+    ("events_create_event", {"event": {**BASE_EVENT, "duration": 10**5000}}, "event.duration"),
+    ("events_create_event", _RaisingMapping(), ""),
+    ("events_create_event", {"event": _RaisingMapping()}, ""),
+    ("events_create_event", {"event": {**BASE_EVENT, "event_type": _RaisingEquality()}}, ""),
+    (
+        "events_get_all_events",
+        models.GetEventsRequestBody(project="p", filters=[], page="2"),  # type: ignore[arg-type]
+        "page",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "request_", "field"), CORNERS)
+async def test_the_corners_that_used_to_raise_are_errs_naming_the_field(
+    name: str, request_: Any, field: str
+) -> None:
+    """Each is an ``Err(RequestValidationError)`` naming its field (the request itself: ``""``)."""
+    async with HoneyHiveCore(bearer_auth=KEY, server_url=SERVER) as core:
+        result = await getattr(funcs, name)(core, request_)
+    assert isinstance(result, Err)
+    assert isinstance(result.error, errors.RequestValidationError)
+    assert field in [path for path, _ in result.error.issues]

@@ -27,6 +27,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from .. import _rules, models
 from .._defaults import RequestDefaults
+from .._rules import shown
 from .._utils import new_event_id, new_event_ids
 from ..errors import RequestValidationError
 from ._converter import Refused, mapping_encoder, structure_or_refuse, to_wire
@@ -44,6 +45,7 @@ __all__ = [
     "RequestCodec",
     "assign_event_id",
     "session_event_id",
+    "unreadable",
     "encode_event",
     "event_kind",
 ]
@@ -189,6 +191,14 @@ class RequestCodec(Generic[Req]):
         """*request* as a body ready to send; ``RequestValidationError`` naming each bad field."""
         if request.__class__ is Encoded:
             return request
+        try:
+            return self._encode(request, defaults)
+        except RequestValidationError:
+            raise
+        except Exception as exc:  # a caller's object raised when read (__iter__, __eq__, ...)
+            raise unreadable(exc, self.operation_id) from None
+
+    def _encode(self, request: Any, defaults: RequestDefaults) -> Encoded:
         if self.one_pass:  # normalized, checked and mapped in one pass, when nothing converts
             try:
                 wire = mapping_encoder(self.request_type)(request, defaults)
@@ -207,10 +217,16 @@ class RequestCodec(Generic[Req]):
 
     def model(self, request: Req | Mapping[str, Any], defaults: RequestDefaults) -> Req:
         """*request* normalized and checked as :meth:`encode` would, as its model (for paging)."""
-        request = prepare_request(defaults, self.request_type, request, self.operation_id)
-        if isinstance(request, self.request_type):
-            return request
-        return structure_or_refuse(request, self.request_type, self.operation_id)
+        try:
+            request = prepare_request(defaults, self.request_type, request, self.operation_id)
+            if isinstance(request, self.request_type):  # a model's values are checked too
+                to_wire(request, self.request_type, self.operation_id, defaults)
+                return request
+            return structure_or_refuse(request, self.request_type, self.operation_id)
+        except RequestValidationError:
+            raise
+        except Exception as exc:  # a caller's object raised when read (__iter__, __eq__, ...)
+            raise unreadable(exc, self.operation_id) from None
 
     def refuse(self, issues: list[tuple[str, str]]) -> RequestValidationError:
         """The error for *issues* found outside the request's own rules (a paging option)."""
@@ -234,12 +250,27 @@ def event_kind(event: object) -> EventKind:
     return "model_event" if isinstance(event, models.CreateModelEvent) else "event"
 
 
+def unreadable(exc: Exception, operation_id: str) -> RequestValidationError:
+    """The error for a request whose own objects raised *exc* when the codec read them."""
+    problem = f"could not be read: {shown(exc)} was raised while reading it"
+    return RequestValidationError([("", problem)], operation_id=operation_id)
+
+
 def encode_event(event: AnyEvent, defaults: RequestDefaults, ids: Iterator[str]) -> EncodedEvent:
     """One batch event completed, checked, given an id from *ids* (if created) and encoded.
 
     The same steps as :meth:`RequestCodec.encode`, for one item of a batch
     body; raises ``RequestValidationError`` naming the field.
     """
+    try:
+        return _encode_event(event, defaults, ids)
+    except RequestValidationError:
+        raise
+    except Exception as exc:  # a caller's object raised when read (__iter__, __eq__, ...)
+        raise unreadable(exc, EVENT_OPERATION_IDS["event"]) from None
+
+
+def _encode_event(event: AnyEvent, defaults: RequestDefaults, ids: Iterator[str]) -> EncodedEvent:
     kind = event_kind(event)
     operation_id = EVENT_OPERATION_IDS[kind]
     model = EVENT_MODELS[kind]

@@ -21,6 +21,7 @@ Standard library only, and asyncio only once a thread starts.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Callable, Coroutine
@@ -71,26 +72,40 @@ def submit_to_loop(
     future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
     def start() -> None:
-        if not future.set_running_or_notify_cancel():
+        # The future stays pending while the work runs (a running one cannot be cancelled).
+        if future.cancelled():
             return  # cancelled before the loop got here: the coroutine is never made
         try:
             task = asyncio.ensure_future(make())
         except BaseException as exc:  # making the coroutine failed: the waiter gets it
-            future.set_exception(exc)
+            if future.set_running_or_notify_cancel():
+                future.set_exception(exc)
             return
         task.add_done_callback(lambda done: _settle(future, done))
-        future.add_done_callback(lambda _: loop.call_soon_threadsafe(task.cancel))
+        future.add_done_callback(lambda _: _cancel_when_cancelled(future, loop, task))
 
     loop.call_soon_threadsafe(start)
     return future
 
 
+def _cancel_when_cancelled(
+    future: concurrent.futures.Future[Any],
+    loop: asyncio.AbstractEventLoop,
+    task: asyncio.Future[Any],
+) -> None:
+    """The waiter gave up (a deadline, Ctrl-C): stop the work too, if its loop still runs."""
+    if future.cancelled() and not task.done():
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing runs it
+            loop.call_soon_threadsafe(task.cancel)
+
+
 def _settle(future: concurrent.futures.Future[T], task: asyncio.Future[T]) -> None:
-    if future.done():  # cancelled by the waiter
-        return
     if task.cancelled():
         future.cancel()
-    elif task.exception() is not None:
+        return
+    if not future.set_running_or_notify_cancel():  # cancelled by the waiter
+        return
+    if task.exception() is not None:
         future.set_exception(task.exception())
     else:
         future.set_result(task.result())

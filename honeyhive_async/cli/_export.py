@@ -19,6 +19,7 @@ from typing import IO
 from .. import funcs, models
 from .._codec import unstructure
 from .._core import HoneyHiveCore
+from .._utils import open_private
 from ..errors import HoneyHiveError
 from ..funcs.events_iter_events import MAX_PAGE_SIZE
 from ._filters import FilterAction, FilterTypeAction, iso
@@ -100,7 +101,8 @@ async def _output(path: str | None) -> AsyncIterator[IO[str]]:
     if path is None:
         yield sys.stdout
         return
-    file = await asyncio.to_thread(open, path, "w", encoding="utf-8")
+    # The lines hold whole events: the file is readable by its owner only, as dead letters are.
+    file = await asyncio.to_thread(open, path, "w", encoding="utf-8", opener=open_private)
     try:
         yield file
     finally:

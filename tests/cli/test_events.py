@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -329,6 +331,22 @@ async def test_export_with_a_filter_to_a_file(
     expected = (0, [0.06, 0.07, 0.08, 0.09], "", True)
     actual = (status, costs, stdout, stderr.strip().startswith("4 written in"))
     assert expected == actual
+
+
+async def test_an_export_file_is_readable_by_its_owner_only(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    """It holds whole events: created 0600 whatever the umask (000 here)."""
+    await seed(server, [EVENT])
+    out = tmp_path / "out.jsonl"
+    old = os.umask(0)
+    try:
+        status = await run_async(
+            parse("export", "--project", "cli", "--out", str(out), *on(server))
+        )
+    finally:
+        os.umask(old)
+    assert (0, 0o600) == (status, stat.S_IMODE(out.stat().st_mode))
 
 
 async def test_export_to_stdout_within_dates(
