@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import aiohttp
 import aioresponses.core as aioresponses_core
 import pytest
 from aioresponses import aioresponses
+from hypothesis import settings
 
 from honeyhive_async import BackoffStrategy, HoneyHiveCore, RetryConfig
 
@@ -33,6 +35,13 @@ class _CompatResponse(aiohttp.ClientResponse):
 
 if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters:
     aioresponses_core.ClientResponse = _CompatResponse  # type: ignore[misc]
+
+# Every property test draws the same examples on every run, CI's included: a failure
+# reproduces, and no run fails by chance. HYPOTHESIS_PROFILE=explore draws fresh ones
+# (and keeps what it finds in .hypothesis/) when hunting for new failures by hand.
+settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 API_KEY = "hh-test-secret-0123456789"
 SERVER = "https://hh.test"
