@@ -200,23 +200,33 @@ class Tracer:
             duration = (time.perf_counter_ns() - node.start_ns) / 1e6
         start = node.start_ms
         parent = "" if node.parent_json is None else f',"parent_id":{node.parent_json}'
-        config = self.capture(node.config) if node.config else "{}"
         rest = "" if node.error is None else f',"error":{encode(node.error)}'
+        fields: dict[str, Any] = {"config": node.config or {}}
         if node.outputs is not None:
             if node.outputs_json is None:
-                node.outputs_json = self.capture(node.outputs)
-            rest += f',"outputs":{node.outputs_json}'
+                fields["outputs"] = node.outputs
+            else:
+                rest += f',"outputs":{node.outputs_json}'
         for name in _OPTIONAL:
             value = getattr(node, name)
             if value is not None:
-                rest += f',"{name}":{self.capture(value)}'
+                fields[name] = value
+        # The fields in one pass of the encoder when together they fit one field's bound
+        # (then so does each); else each is captured, and bounded, on its own.
+        whole = _encode_whole(fields, self.max_value_chars) if len(fields) > 1 else None
+        if whole is not None:
+            captured = whole[1:-1]
+        elif len(fields) == 1 and not node.config:
+            captured = '"config":{}'
+        else:
+            captured = ",".join(f'"{name}":{self.capture(value)}' for name, value in fields.items())
         # One f-string over text made once where it can be: the event's JSON in one piece.
         self._send(
             node.event_id,
             f"{self._head}{_label(node.name, node.event_type)},"
             f'"event_id":{node.id_json},"session_id":{node.session.id_json}{parent},'
             f'"start_time":{start!r},"end_time":{start + duration!r},"duration":{duration!r},'
-            f'"inputs":{node.inputs},"config":{config}{rest}}}',
+            f'"inputs":{node.inputs},{captured}{rest}}}',
         )
 
     def emit(self, event: Mapping[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from honeyhive_async import tracing
 from tests.otel.conftest import capture_tracer
 
 
@@ -50,3 +51,36 @@ def test_emit_runs_the_processors() -> None:
     tracer, sink = capture_tracer(processors=(tag,))
     tracer.emit({"event_id": "e1"})
     assert {"seen": True} == sink.events[0]["metadata"]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ({"cost": 0.5}, {"cost": 0.5}),  # all fields fit: one pass of the encoder
+        ({"nan": float("nan")}, {"nan": "nan"}),  # one cannot be encoded: each on its own
+        ({"wide": 2**70}, {"wide": str(2**70)}),  # wider than 64 bits: text, as ever
+    ],
+)
+def test_a_spans_fields_are_encoded_together_or_each_alone(
+    metadata: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    """A finished span's captured fields come out the same whichever way they were encoded."""
+    tracer, sink = capture_tracer()
+    with tracer.session("s"), tracing.span("work", config={"model": "m"}) as span:
+        span.enrich(outputs={"answer": 42}, metadata=metadata)
+    [event] = [e for e in sink.events if e["event_name"] == "work"]
+    assert ({"model": "m"}, {"answer": 42}, expected) == (
+        event["config"],
+        event["outputs"],
+        event["metadata"],
+    )
+
+
+def test_fields_too_big_together_are_each_bounded_alone() -> None:
+    """Over the bound together, each field is captured (and bounded) on its own."""
+    tracer, sink = capture_tracer(max_value_chars=1_000)
+    with tracer.session("s"), tracing.span("work", config={"model": "m"}) as span:
+        span.enrich(outputs={"text": "x" * 600}, metadata={"text": "y" * 600})
+    [event] = [e for e in sink.events if e["event_name"] == "work"]
+    assert {"model": "m"} == event["config"]
+    assert ("x" * 600, "y" * 600) == (event["outputs"]["text"], event["metadata"]["text"])
