@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from honeyhive_async._sync import Handoff, call_in_loop, submit_to_loop
+from honeyhive_async._utils import nests_within
 
 
 @pytest.fixture
@@ -168,3 +169,18 @@ def test_exit_callbacks_run_in_order_and_fork_callbacks_in_the_child() -> None:
     assert 0 == done.returncode, done.stderr
     assert ["child True", "first", "second"] == done.stdout.split("\n")[:3]
     assert "ZeroDivisionError" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "expected"),
+    [
+        (1, 1, True),
+        ({"a": 1}, 1, False),
+        ({"a": 1}, 2, True),
+        ([[[]]], 3, True),
+        ([[[1]]], 3, False),
+    ],
+)
+def test_nests_within_counts_a_scalar_as_a_level(value: object, limit: int, expected: bool) -> None:
+    """The rough nesting bound for data from outside the codec (OTLP attributes)."""
+    assert expected == nests_within(value, limit)

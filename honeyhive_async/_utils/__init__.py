@@ -12,7 +12,7 @@ files only their owner reads (:mod:`._files`), rate-limited warnings
 from ._closing import AsyncClosing, AsyncResource, Closing
 from ._files import PRIVATE_FILE_MODE, open_private
 from ._ids import event_id_stream, new_event_id, new_event_ids
-from ._json import make_json_encoder
+from ._json import make_json_encoder, nests_within
 from ._logging import configure as configure_logging
 from ._process import after_fork, at_exit, before_fork, close_at_exit
 from ._secrets import MIN_FRAGMENT, preview, scrub
@@ -33,6 +33,7 @@ __all__ = [
     "event_id_stream",
     "make_json_encoder",
     "new_event_id",
+    "nests_within",
     "new_event_ids",
     "open_private",
     "preview",

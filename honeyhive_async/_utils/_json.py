@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["make_json_encoder"]
+__all__ = ["make_json_encoder", "nests_within"]
 
 _C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
 
@@ -61,3 +61,23 @@ def make_json_encoder(
             raise
 
     return encode_marked
+
+
+def nests_within(value: Any, limit: int) -> bool:
+    """Whether *value* (any JSON-like data) nests at most *limit* levels of values.
+
+    A scalar is one level and each container one more: ``{"a": 1}`` is two.
+    For data parsed or built outside the codec (OTLP attributes), where a
+    rough bound with room to spare is enough.
+    """
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, (dict, list))
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return True
+    return False

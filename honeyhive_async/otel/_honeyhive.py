@@ -20,6 +20,7 @@ from typing import Any
 
 from .._fields import OBJECT_FIELDS
 from .._rules import MAX_DEPTH
+from .._utils import nests_within
 
 __all__ = ["EVENT_TYPES", "FIELD_PREFIXES", "ROUTING", "HoneyHiveFields", "split"]
 
@@ -153,20 +154,5 @@ def _parsed(value: Any) -> Any:
             parsed = json.loads(value, parse_constant=_no_constant)
         except (ValueError, RecursionError):
             return value
-        return parsed if _within(parsed, MAX_DEPTH) else value
+        return parsed if nests_within(parsed, MAX_DEPTH) else value
     return value
-
-
-def _within(value: Any, limit: int) -> bool:
-    """Whether *value* nests at most *limit* containers deep."""
-    level = [value]
-    for _ in range(limit):
-        level = [
-            child
-            for item in level
-            if isinstance(item, (dict, list))
-            for child in (item.values() if isinstance(item, dict) else item)
-        ]
-        if not level:
-            return True
-    return False

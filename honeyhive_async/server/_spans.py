@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._rules import MAX_DEPTH
+from .._utils import nests_within
 from ..otel._bridge import ROUTING, event_id, map_values, session_id
 from ._events import Event, build_event, build_session, now_ms
 from ._ingest import DEFAULT_PROJECT
@@ -80,7 +81,7 @@ def _event(span: Span, own_ids: Mapping[tuple[int, int], str], now: int) -> Even
         raw["duration"] = 0
         raw.pop("end_time")
     event = build_event(_clean(raw), now=now)
-    if not _within(event, MAX_DEPTH):
+    if not nests_within(event, MAX_DEPTH):
         raise Invalid((*span.path, "attributes"), _TOO_DEEP)
     return event
 
@@ -130,18 +131,3 @@ def _clean(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_clean(item) for item in value]
     return value
-
-
-def _within(value: Any, limit: int) -> bool:
-    """Whether *value* nests at most *limit* containers deep."""
-    level = [value]
-    for _ in range(limit):
-        level = [
-            child
-            for item in level
-            if isinstance(item, (dict, list))
-            for child in (item.values() if isinstance(item, dict) else item)
-        ]
-        if not level:
-            return True
-    return False
