@@ -31,13 +31,14 @@ from typing import Any, overload
 import attrs
 
 from .. import models
+from .._codec import EVENT_OPERATION_IDS
 from .._config import RetryConfig, check_seconds
 from .._core import HoneyHiveCore, check_timeout
 from .._utils import AsyncClosing, event_id_stream
 from ..errors import BatcherClosedError, QueueFullError
 from ._dead_letter import DeadLetterWriter
 from ._intake import Intake
-from ._outcome import OPERATION_IDS, AnyEvent, Item, event_kind, prepare, undelivered
+from ._outcome import AnyEvent, Item, event_kind, prepare, undelivered
 from ._report import DeliveryReport, EventKind, Reason, UndeliveredEvent
 from ._sender import BatchSender, remaining
 
@@ -287,7 +288,7 @@ class EventBatcher(AsyncClosing):
             raise QueueFullError(
                 f"the batcher's queue is full ({self._queued} events, {self._queued_bytes} "
                 f"bytes); the event was not queued",
-                operation_id=OPERATION_IDS[item.kind],
+                operation_id=EVENT_OPERATION_IDS[item.kind],
                 request_event_ids=() if item.event_id is None else (item.event_id,),
             )
         self._enqueue(item, state)

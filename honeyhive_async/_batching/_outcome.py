@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from .._codec import EVENT_OPERATION_IDS, AnyEvent, encode_event, event_kind
+from .._codec import AnyEvent, encode_event, event_kind
 from .._defaults import NO_DEFAULTS, RequestDefaults
 from .._result import Result
 from .._retry import IDEMPOTENT
@@ -39,7 +39,6 @@ from ..errors import (
 from ._report import EventKind, Reason, UndeliveredEvent
 
 __all__ = [
-    "OPERATION_IDS",
     "AnyEvent",
     "Failure",
     "Item",
@@ -53,7 +52,6 @@ __all__ = [
     "undelivered",
 ]
 
-OPERATION_IDS = EVENT_OPERATION_IDS
 _INDEXED_ERROR = re.compile(r"\s*(?:model_events|events)\[(\d+)\]\s*:?\s*")
 
 

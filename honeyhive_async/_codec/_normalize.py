@@ -44,7 +44,6 @@ __all__ = [
     "TIMES",
     "filter_type",
     "filter_value",
-    "in_seconds",
     "infer_filter_type",
     "iso_utc",
     "prepare_event",
@@ -230,7 +229,7 @@ def _event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) ->
                 millis = _millis(value, _at(path, name), issues)
                 if millis is not None:
                     changes[name] = millis
-        elif in_seconds(value):
+        elif _in_seconds(value):
             issues.append(
                 (
                     _at(path, name),
@@ -241,7 +240,7 @@ def _event(record: Any, defaults: RequestDefaults, issues: Issues, path: str) ->
     return _with(record, changes)
 
 
-def in_seconds(value: Any) -> bool:
+def _in_seconds(value: Any) -> bool:
     """Whether the number *value* (or ``None``) is plainly a time in seconds, not milliseconds."""
     return value is not None and SECONDS_RANGE[0] <= value < SECONDS_RANGE[1]
 

@@ -93,15 +93,6 @@ class Handoff(Generic[T]):
             self._closed = True
             self._cond.notify_all()
 
-    def rearm(self) -> None:
-        """Ask for a drain again (after *wake* could not schedule one), if items wait."""
-        with self._cond:
-            if not self._items:
-                self._scheduled = False
-                return
-            self._scheduled = True
-        self._wake()
-
     # -- the loop's side --------------------------------------------------------------
 
     def peek(self) -> T | None:

@@ -21,6 +21,7 @@ from typing import Any
 from .._fields import OBJECT_FIELDS
 from .._rules import MAX_DEPTH
 from .._utils import nests_within
+from ._values import plain
 
 __all__ = ["EVENT_TYPES", "FIELD_PREFIXES", "ROUTING", "HoneyHiveFields", "split"]
 
@@ -108,12 +109,12 @@ def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     tail) that is an object is merged in; the last of two values for one path wins."""
     root: dict[str, Any] = {}
     for tail, value in pairs:
-        plain = _parsed(list(value) if isinstance(value, tuple) else value)
+        plain_value = _parsed(plain(value))
         if not tail:
-            if isinstance(plain, dict):
-                root.update(plain)
+            if isinstance(plain_value, dict):
+                root.update(plain_value)
             else:
-                root["value"] = plain
+                root["value"] = plain_value
             continue
         node = root
         *path, last = tail.split(".")
@@ -122,7 +123,7 @@ def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             if not isinstance(child, dict):
                 child = node[part] = {}
             node = child
-        node[last] = plain
+        node[last] = plain_value
     return {key: _listify(item) for key, item in root.items()}
 
 

@@ -15,7 +15,6 @@ getEvents dotted-path filters reach them), bounded in count and size.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -31,7 +30,18 @@ from ._conventions import (
     GENAI_PREFIXES,
     PREFIX_LISTS,
     PREFIXES,
-    UNWRAP,
+)
+from ._values import (
+    MAX_EVENTS,
+    MAX_ITEMS,
+    MAX_STRING,
+    bounded,
+    bounded_mapping,
+    listify,
+    nest,
+    parse_json,
+    plain,
+    unflatten,
 )
 
 __all__ = [
@@ -49,12 +59,6 @@ __all__ = [
 
 MAX_ATTRIBUTES = 64
 """Attributes kept in ``metadata`` (those no rule takes); more are counted."""
-MAX_EVENTS = 16
-"""Other span events (not messages, exceptions, stream chunks) kept in ``metadata.otel.events``."""
-MAX_STRING = 4_096
-"""Characters of a string kept in ``metadata``; longer ones are cut, saying their length."""
-MAX_ITEMS = 64
-"""Items of a sequence kept in ``metadata``."""
 
 _KIND_NAMES = {0: "internal", 1: "server", 2: "client", 3: "producer", 4: "consumer"}
 
@@ -118,21 +122,21 @@ class _Fields:
     def put(self, field: str, name: str, key: str, value: Any) -> None:
         """Send one attribute to ``(field, name)`` (first value wins where two rules meet)."""
         if field == "config":
-            self.config.setdefault(name, _plain(value))
+            self.config.setdefault(name, plain(value))
         elif field == "usage":
-            self.usage.setdefault(name, _plain(value))
+            self.usage.setdefault(name, plain(value))
         elif field == "hyperparameters":
             if name != "json":
-                self.hyper.setdefault(name, _plain(value))
+                self.hyper.setdefault(name, plain(value))
                 return
-            parsed = _json(value)
+            parsed = parse_json(value)
             if not isinstance(parsed, dict):
                 self.rest[key] = value
                 return
             for k, v in parsed.items():
                 self.hyper.setdefault(str(k), v)
         elif field in ("input_messages", "output_messages"):
-            parsed = _json(value)
+            parsed = parse_json(value)
             if not isinstance(parsed, (list, dict)):
                 self.rest[key] = value
                 return
@@ -141,7 +145,7 @@ class _Fields:
         elif field in ("input_value", "output_value"):
             (self.in_values if field == "input_value" else self.out_values).setdefault(name, value)
         elif field == "inputs":
-            self.inputs.setdefault(name, _json(value))
+            self.inputs.setdefault(name, parse_json(value))
         elif field == "kind":
             self.kinds[name] = value
             self.rest[key] = value  # kept for filtering too: AGENT vs CHAIN, workflow vs task
@@ -169,7 +173,7 @@ class _Fields:
     def rebuild_lists(self) -> None:
         """Turn the collected indexed attributes into their lists and objects."""
         for (field, name), pairs in self.lists.items():
-            tree = _listify(_unflatten(pairs))
+            tree = listify(unflatten(pairs))
             if field in ("input_messages", "output_messages"):
                 items = tree if isinstance(tree, list) else [tree]
                 (self.in_messages if field == "input_messages" else self.out_messages).extend(items)
@@ -310,12 +314,12 @@ def _outputs(fields: _Fields) -> dict[str, Any]:
 def _merge_values(into: dict[str, Any], values: Mapping[str, Any]) -> None:
     """A JSON object value becomes the field; anything else goes under its name."""
     for name, value in values.items():
-        parsed = _json(value) if name == "value" else value
+        parsed = parse_json(value) if name == "value" else value
         if name == "value" and isinstance(parsed, dict):
             for k, v in parsed.items():
                 into.setdefault(str(k), v)
         else:
-            into.setdefault(name, _plain(parsed))
+            into.setdefault(name, plain(parsed))
 
 
 def _messages(items: list[Any]) -> list[Any]:
@@ -325,7 +329,7 @@ def _messages(items: list[Any]) -> list[Any]:
 def _message(item: Any, role: str = "") -> Any:
     """One chat message as ``{"role", "content", ...}``, whichever convention wrote it."""
     if not isinstance(item, dict):
-        return {"role": role, "content": _plain(item)} if role else {"content": _plain(item)}
+        return {"role": role, "content": plain(item)} if role else {"content": plain(item)}
     message = dict(item)
     if isinstance(message.get("message"), dict):  # gen_ai.choice: {index, finish_reason, message}
         inner = message.pop("message")
@@ -380,7 +384,7 @@ def _read_events(fields: _Fields, span: SpanValues, otel: dict[str, Any]) -> str
             text = attributes.get("exception.message")
             error = f"{kind}: {text}" if text else str(kind)
             if "exception.stacktrace" in attributes:
-                otel["stacktrace"] = _bounded(attributes["exception.stacktrace"])
+                otel["stacktrace"] = bounded(attributes["exception.stacktrace"])
         elif name in EVENT_MESSAGES:
             field, role = EVENT_MESSAGES[name]
             into = fields.in_messages if field == "input_messages" else fields.out_messages
@@ -390,7 +394,7 @@ def _read_events(fields: _Fields, span: SpanValues, otel: dict[str, Any]) -> str
             if fields.first_token_ms is None and isinstance(timestamp, int):
                 fields.first_token_ms = (timestamp - start) / 1e6
         elif len(kept) < MAX_EVENTS:
-            kept.append({"name": name, "attributes": _bounded_mapping(attributes)})
+            kept.append({"name": name, "attributes": bounded_mapping(attributes)})
         else:
             dropped += 1
     if kept:
@@ -403,11 +407,13 @@ def _read_events(fields: _Fields, span: SpanValues, otel: dict[str, Any]) -> str
 def _event_messages(attributes: Mapping[str, Any], role: str) -> list[Any]:
     for key in ("gen_ai.event.content", "message", "gen_ai.prompt", "gen_ai.completion"):
         if key in attributes:
-            body = _json(attributes[key])
+            body = parse_json(attributes[key])
             break
     else:
         body = {
-            k: _json(v) for k, v in attributes.items() if k in ("role", "content", "tool_calls")
+            k: parse_json(v)
+            for k, v in attributes.items()
+            if k in ("role", "content", "tool_calls")
         }
     if not isinstance(body, list):
         body = [body]
@@ -417,12 +423,12 @@ def _event_messages(attributes: Mapping[str, Any], role: str) -> list[Any]:
 def _metadata(fields: _Fields, span: SpanValues, otel: dict[str, Any]) -> dict[str, Any]:
     metadata: dict[str, Any] = {}
     for key, value in fields.metadata.items():
-        metadata[key] = _bounded(value)
+        metadata[key] = bounded(value)
     for index, (key, value) in enumerate(fields.rest.items()):
         if index == MAX_ATTRIBUTES:
             otel["dropped_attributes"] = len(fields.rest) - MAX_ATTRIBUTES
             break
-        _nest(metadata, key, _bounded(value))
+        nest(metadata, key, bounded(value))
     if span.trace_id is not None and span.span_id is not None:
         otel["trace_id"] = f"{span.trace_id:032x}"
         otel["span_id"] = f"{span.span_id:016x}"
@@ -436,85 +442,5 @@ def _metadata(fields: _Fields, span: SpanValues, otel: dict[str, Any]) -> dict[s
         metadata["otel"] = otel
     else:  # the span has otel.* attributes of its own
         for key, value in otel.items():
-            _nest(metadata, "otel." + key, value)
+            nest(metadata, "otel." + key, value)
     return metadata
-
-
-def _nest(into: dict[str, Any], key: str, value: Any) -> None:
-    """``into[a][b][c] = value`` for the key ``a.b.c``.
-
-    Where a name is both a value and a level (``a.b`` and ``a.b.c``), the
-    value moves under the key ``""`` of the level: nothing is lost.
-    """
-    node = into
-    *path, last = key.split(".")
-    for part in path:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {"": child} if part in node else {}
-        node = child
-    if isinstance(node.get(last), dict):
-        node[last][""] = value
-    else:
-        node[last] = value
-
-
-def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    root: dict[str, Any] = {}
-    for rest, value in pairs:
-        _nest(root, rest, _plain(value))
-    return root
-
-
-def _listify(value: Any) -> Any:
-    """Objects keyed by indexes become lists (in index order); one-key wrappers are unwrapped."""
-    if not isinstance(value, dict):
-        return value
-    if len(value) == 1:
-        ((key, inner),) = value.items()
-        if key in UNWRAP:
-            return _listify(inner)
-    items = {k: _listify(v) for k, v in value.items()}
-    if items and all(k.isdigit() for k in items):
-        return [items[k] for k in sorted(items, key=int)]
-    return items
-
-
-def _json(value: Any) -> Any:
-    """*value* parsed when it is the text of a JSON object or array; otherwise as it is."""
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return _plain(value)
-
-
-def _plain(value: Any) -> Any:
-    """Attribute sequences (tuples) as lists."""
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _bounded(value: Any) -> Any:
-    if isinstance(value, str):
-        return (
-            value
-            if len(value) <= MAX_STRING
-            else f"{value[:MAX_STRING]}... ({len(value)} characters)"
-        )
-    if isinstance(value, (tuple, list)):
-        items = [_bounded(v) for v in value[:MAX_ITEMS]]
-        if len(value) > MAX_ITEMS:
-            items.append(f"... {len(value) - MAX_ITEMS} more items")
-        return items
-    return value
-
-
-def _bounded_mapping(attributes: Mapping[Any, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for index, (key, value) in enumerate(attributes.items()):
-        if index == MAX_EVENTS:
-            out["..."] = f"{len(attributes) - MAX_EVENTS} more attributes"
-            break
-        out[str(key)] = _bounded(value)
-    return out

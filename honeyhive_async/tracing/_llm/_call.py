@@ -15,6 +15,7 @@ Nothing here raises into the caller: a failure while recording is logged
 
 from __future__ import annotations
 
+import abc
 import functools
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -46,23 +47,23 @@ class Accumulator:
         return [], None
 
 
-class Route:
+class Route(abc.ABC):
     """What one API method takes and returns, read into the parts of a model event."""
 
     provider = ""
     name = ""  # the event_name
 
+    @abc.abstractmethod
     def request(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """The model, hyperparameters, tools and chat history of a call's keyword arguments."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def response(self, result: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """The reply messages and the usage of a complete (not streamed) result."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def accumulator(self) -> Accumulator:
         """A fresh accumulator for one stream of this method."""
-        raise NotImplementedError
 
 
 class Call:

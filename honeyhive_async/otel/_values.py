@@ -1,0 +1,115 @@
+"""Attribute values as JSON: dotted keys nested, index-keyed objects as lists, sizes bounded.
+
+OpenTelemetry attributes are flat (``gen_ai.prompt.0.content``) and their
+values scalars or tuples; the events they become hold nested JSON. These
+helpers do that conversion for :mod:`._mapping` (and :func:`plain` for
+:mod:`._honeyhive`), within the bounds below.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ._conventions import UNWRAP
+
+__all__ = [
+    "MAX_EVENTS",
+    "MAX_ITEMS",
+    "MAX_STRING",
+    "bounded",
+    "bounded_mapping",
+    "listify",
+    "nest",
+    "parse_json",
+    "plain",
+    "unflatten",
+]
+
+MAX_EVENTS = 16
+"""Other span events (not messages, exceptions, stream chunks) kept in ``metadata.otel.events``."""
+MAX_STRING = 4_096
+"""Characters of a string kept in ``metadata``; longer ones are cut, saying their length."""
+MAX_ITEMS = 64
+"""Items of a sequence kept in ``metadata``."""
+
+
+def nest(into: dict[str, Any], key: str, value: Any) -> None:
+    """``into[a][b][c] = value`` for the key ``a.b.c``.
+
+    Where a name is both a value and a level (``a.b`` and ``a.b.c``), the
+    value moves under the key ``""`` of the level: nothing is lost.
+    """
+    node = into
+    *path, last = key.split(".")
+    for part in path:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {"": child} if part in node else {}
+        node = child
+    if isinstance(node.get(last), dict):
+        node[last][""] = value
+    else:
+        node[last] = value
+
+
+def unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for rest, value in pairs:
+        nest(root, rest, plain(value))
+    return root
+
+
+def listify(value: Any) -> Any:
+    """Objects keyed by indexes become lists (in index order); one-key wrappers are unwrapped."""
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((key, inner),) = value.items()
+        if key in UNWRAP:
+            return listify(inner)
+    items = {k: listify(v) for k, v in value.items()}
+    if items and all(k.isdigit() for k in items):
+        return [items[k] for k in sorted(items, key=int)]
+    return items
+
+
+def parse_json(value: Any) -> Any:
+    """*value* parsed when it is the text of a JSON object or array; otherwise as it is."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return plain(value)
+
+
+def plain(value: Any) -> Any:
+    """Attribute sequences (tuples) as lists."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def bounded(value: Any) -> Any:
+    if isinstance(value, str):
+        return (
+            value
+            if len(value) <= MAX_STRING
+            else f"{value[:MAX_STRING]}... ({len(value)} characters)"
+        )
+    if isinstance(value, (tuple, list)):
+        items = [bounded(v) for v in value[:MAX_ITEMS]]
+        if len(value) > MAX_ITEMS:
+            items.append(f"... {len(value) - MAX_ITEMS} more items")
+        return items
+    return value
+
+
+def bounded_mapping(attributes: Mapping[Any, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for index, (key, value) in enumerate(attributes.items()):
+        if index == MAX_EVENTS:
+            out["..."] = f"{len(attributes) - MAX_EVENTS} more attributes"
+            break
+        out[str(key)] = bounded(value)
+    return out
