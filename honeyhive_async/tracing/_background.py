@@ -131,15 +131,17 @@ class ThreadSink(LoopSink):
             each = self._each_session = _processes.in_worker() and _exit_timeout > 0
         if not each or shared_loop().is_current():
             return
-        report = self.flush(min(_exit_timeout, _processes.WORKER_FLUSH_TIMEOUT))
-        if self._failure is not None:
-            self._each_session = False  # said when delivery failed to start
-        elif report.count("pending"):
+        timeout = min(_exit_timeout, _processes.WORKER_FLUSH_TIMEOUT)
+        if not self._ready(timeout):
+            # Still starting (what waits goes with the next session), or failed (said then).
+            self._each_session = self._failure is None
+            return
+        if self.flush(timeout).count("pending"):
             self._each_session = False  # slow delivery must not slow every task
             log.warning(
                 "tracing: a session took more than %g s to deliver in this worker process; "
                 "sessions are now delivered in the background (and at exit)",
-                min(_exit_timeout, _processes.WORKER_FLUSH_TIMEOUT),
+                timeout,
             )
 
     async def _close(self, batcher: EventBatcher, timeout: float) -> DeliveryReport:
@@ -287,6 +289,9 @@ def _off() -> Tracer:
 
 class _OffSink(LoopSink):
     """The sink of a tracer that records nothing (its sessions are all sampled out)."""
+
+    def submit(self, event_id: str, data: bytes, rejected: str | None = None) -> None:
+        """Nothing is recorded (what the OpenTelemetry bridge emits included)."""
 
     async def call(self, work: Callable[[EventBatcher], Awaitable[T]]) -> T:
         raise RuntimeError("tracing is off: configure() found settings that cannot work")
