@@ -8,6 +8,8 @@ in-process, as a script outside pytest would use it.
 from __future__ import annotations
 
 import asyncio
+import re
+import textwrap
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +28,8 @@ from honeyhive_async.testing import (
 )
 from honeyhive_async.tracing import _state
 
-from .test_plugin import configure
+from ..tracing.llm._fake_api import FakeAPI
+from .test_plugin import DOC, configure
 
 TRACER = """
 import asyncio
@@ -236,3 +239,55 @@ def test_errors_of_reads_name_the_server(server: BackgroundServer) -> None:
     server.stop()
     with pytest.raises(RuntimeError, match="not running"):
         tracer.events_sync()
+
+
+def doc_block(title: str) -> str:
+    """The python block of docs/testing.md titled *title*, dedented (it may sit in a list)."""
+    blocks = re.findall(
+        rf'^( *)```python title="{re.escape(title)}"\n(.*?)^\1```',
+        DOC.read_text(encoding="utf-8"),
+        re.S | re.M,
+    )
+    assert 1 == len(blocks), title
+    indent, body = blocks[0]
+    return textwrap.dedent(body) if indent else body
+
+
+def test_the_docs_fixture_example_passes(
+    pytester: pytest.Pytester, only_our_plugins: tuple[str, ...]
+) -> None:
+    """The first example of docs/testing.md, as a user's test file."""
+    configure(pytester)
+    pytester.makepyfile(test_answer=doc_block("test_answer.py"))
+    result = pytester.runpytest_subprocess("-p", "pytest_asyncio.plugin", *only_our_plugins)
+    result.assert_outcomes(passed=1)
+
+
+@pytest.fixture
+def openai_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAPI]:
+    """A fake OpenAI API, and the environment that points the openai client at it."""
+    api = FakeAPI().start()
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"{api.url}/v1")
+    yield api
+    api.stop()
+
+
+def test_a_module_level_client_fails_and_the_documented_fix_passes(
+    pytester: pytest.Pytester, only_our_plugins: tuple[str, ...], openai_api: FakeAPI
+) -> None:
+    """The warning of docs/testing.md, checked: a client made at import fails from the 2nd test."""
+    configure(pytester)
+    fixed = doc_block("test_client.py")
+    fixture = fixed[fixed.index("@pytest.fixture") : fixed.index("async def test_")]
+    at_import = (
+        "client_made_at_import = tracing.wrap_openai(AsyncOpenAI())\n\n\n"
+        "@pytest.fixture\ndef client():\n    return client_made_at_import\n\n\n"
+    )
+    twice = "\n\ntest_again = test_the_call_is_a_model_event\n"
+    pytester.makepyfile(
+        test_fixed=fixed + twice, test_module_level=fixed.replace(fixture, at_import) + twice
+    )
+    result = pytester.runpytest_subprocess("-p", "pytest_asyncio.plugin", *only_our_plugins)
+    result.assert_outcomes(passed=2 + 1, failed=1)
+    result.stdout.fnmatch_lines(["FAILED test_module_level.py::test_again - *Event loop is closed"])
