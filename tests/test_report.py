@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from honeyhive_async import DeliveryReport, UndeliveredEvent
 
 
 def lost(n: int, reason: str = "gave_up") -> UndeliveredEvent:
     """An undelivered event with a long wire form and a long message."""
     return UndeliveredEvent(
-        wire={"event_id": f"id-{n}", "inputs": {"text": "x" * 400}},
+        body=json.dumps({"event_id": f"id-{n}", "inputs": {"text": "x" * 400}}).encode(),
         kind="event",
         event_id=f"id-{n}",
         reason=reason,  # type: ignore[arg-type]
