@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -103,10 +104,10 @@ class ThreadSink(LoopSink):
         if shared_loop().is_current():
             log.warning("tracing.flush() was called on the delivery thread; it does nothing")
             return DeliveryReport()
+        deadline = time.monotonic() + timeout
         if not self._ready(timeout):
             return self._nothing(DeliveryReport)
-        loop = shared_loop().wait_ready()
-        return call_in_loop(loop, lambda: self.call(lambda batcher: batcher.flush(timeout)))
+        return self._by(deadline, lambda batcher: batcher.flush(_left(deadline)))
 
     def shutdown(self, timeout: float) -> DeliveryReport:
         """Drain within *timeout* seconds, close the batcher and the core."""
@@ -117,11 +118,11 @@ class ThreadSink(LoopSink):
         if shared_loop().is_current():
             log.warning("tracing.shutdown() was called on the delivery thread; it does nothing")
             return DeliveryReport()
+        deadline = time.monotonic() + timeout
         if not self._ready(timeout):
             self._final = self._nothing(DeliveryReport)
             return self._final
-        loop = shared_loop().wait_ready()
-        self._final = call_in_loop(loop, lambda: self.call(lambda b: self._close(b, timeout)))
+        self._final = self._by(deadline, lambda b: self._close(b, _left(deadline)))
         return self._final
 
     def session_ended(self) -> None:
@@ -143,6 +144,26 @@ class ThreadSink(LoopSink):
                 "sessions are now delivered in the background (and at exit)",
                 timeout,
             )
+
+    def _by(
+        self, deadline: float, work: Callable[[EventBatcher], Awaitable[DeliveryReport]]
+    ) -> DeliveryReport:
+        """``work(batcher)`` on the loop, its report by the *deadline* whatever the backlog.
+
+        The batcher keeps its deadline itself; this one holds when the loop
+        cannot even start the work in time (it is busy), and then the events
+        still held are counted as not delivered.
+        """
+        from .._batching import DeliveryReport
+
+        loop = shared_loop().wait_ready()
+        try:
+            return call_in_loop(loop, lambda: self.call(work), _left(deadline) + _GRACE)
+        except TimeoutError:
+            batcher = self.batcher
+            waiting = len(self.pending) + (0 if batcher is None else batcher.queued)
+            log.warning("tracing: delivery did not answer by the deadline (%d events)", waiting)
+            return DeliveryReport(omitted=waiting)
 
     async def _close(self, batcher: EventBatcher, timeout: float) -> DeliveryReport:
         report = await batcher.aclose(timeout)
@@ -175,6 +196,13 @@ class ThreadSink(LoopSink):
         self.unreported = 0
         return report_type(omitted=waiting)  # type: ignore[no-any-return]
 
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
+_GRACE = 0.25
+"""Seconds past a deadline the delivery loop has to hand its report over (then: not waited for)."""
 
 _SINKS: weakref.WeakSet[ThreadSink] = weakref.WeakSet()
 _exit_timeout = 5.0
