@@ -70,10 +70,14 @@ def seconds_after_queueing(script: str, exit_timeout: float) -> tuple[float, str
 
 @pytest.mark.slow
 def test_exit_timeout_holds_with_100_000_events_queued() -> None:
-    """``exit_timeout=1`` ends the process within 1.6 s, however many events wait."""
-    elapsed, _ = seconds_after_queueing("", exit_timeout=1.0)
+    """``exit_timeout=2`` ends the process within 2.7 s, however many events wait.
 
-    assert elapsed <= 1.6, elapsed
+    (2 s rather than 1: the interpreter's own teardown after the drain is in
+    the figure too, and on a loaded machine it is a few tenths of a second.)
+    """
+    elapsed, _ = seconds_after_queueing("", exit_timeout=2.0)
+
+    assert elapsed <= 2.0 * 1.1 + 0.5, elapsed
 
 
 @pytest.mark.slow
