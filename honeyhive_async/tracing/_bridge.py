@@ -82,7 +82,7 @@ def emit(tracer: Tracer, event: Mapping[str, Any]) -> None:
 
 def reject(tracer: Tracer, event_id: str, reason: str) -> None:
     """Report the event *event_id* as rejected for *reason*: counted and logged, never sent."""
-    tracer._sink.submit(event_id, encode({"event_id": event_id}).encode(), reason)
+    tracer.reject(event_id, reason)
 
 
 def send_session(
