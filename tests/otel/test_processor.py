@@ -187,10 +187,10 @@ def test_sampling_and_disable_follow_tracing() -> None:
         b.provider.shutdown()
 
 
-def test_failing_mapping_is_reported_not_raised(
+def test_failing_mapping_sends_the_span_without_its_attributes(
     bridge: Bridge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A bug while building the event: the span is reported as rejected, the code goes on."""
+    """A bug while mapping: the span and its session are still sent, the failure noted."""
 
     def broken(span: Any) -> dict[str, Any]:
         raise ZeroDivisionError("bug")
@@ -198,10 +198,17 @@ def test_failing_mapping_is_reported_not_raised(
     monkeypatch.setattr(_processor, "map_span", broken)
     with bridge.otel.start_as_current_span("chat", attributes=GENAI) as chat:
         pass
-    assert 1 == bridge.processor.failed
-    [(rejected_id, reason)] = bridge.sink.rejected
-    assert event_id(*ids(chat)) == rejected_id
-    assert "ZeroDivisionError: bug" in reason
+    event = bridge.sink.named("chat")
+    expected = (1, [], event_id(*ids(chat)), "chain", 1)
+    actual = (
+        bridge.processor.failed,
+        bridge.sink.rejected,
+        event["event_id"],
+        event["event_type"],
+        len(bridge.sink.sessions()),
+    )
+    assert expected == actual
+    assert "ZeroDivisionError: bug" in event["metadata"]["otel"]["mapping_error"]
 
 
 def test_bookkeeping_errors_are_logged_not_raised(
