@@ -16,7 +16,7 @@ from typing import Any
 
 from .._fields import STACKTRACE
 from .._rules import MAX_TEXT_CHARS
-from .._utils import scrub
+from .._utils import preview, scrub
 
 __all__ = [
     "STACKTRACE",
@@ -29,9 +29,13 @@ __all__ = [
 ]
 
 
-def cut(text: str, limit: int = MAX_TEXT_CHARS) -> str:
-    """*text*, or its first *limit* characters saying how long it was."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+def cut(text: str, limit: int = MAX_TEXT_CHARS, secret: str = "") -> str:
+    """*text* with *secret* scrubbed, or its first *limit* characters saying how long it was.
+
+    Only what is kept is scrubbed: a 6 MB message costs no 6 MB search.
+    """
+    short = preview(text, limit, secret)
+    return short if len(text) <= limit else f"{short} ({len(text)} characters)"
 
 
 def type_name(value: object) -> str:
@@ -81,9 +85,10 @@ def stacktrace(error: BaseException, secret: str = "") -> str | None:
 
 
 def bounded_trace(text: str, secret: str = "") -> str:
-    """A traceback's *text*, key scrubbed, then cut to its start and end within the bound."""
-    text = scrub(text, secret)  # before the cut: no cut leaves a piece of the key behind
+    """A traceback's *text*, key scrubbed, cut to its start and end within the bound."""
     if len(text) <= MAX_TEXT_CHARS:
-        return text
+        return scrub(text, secret)
     half = (MAX_TEXT_CHARS - 64) // 2
-    return f"{text[:half]}\n... ({len(text) - 2 * half} characters cut) ...\n{text[-half:]}"
+    room = half + len(secret)  # a key across a cut is still whole here, and scrubbed
+    head, tail = scrub(text[:room], secret)[:half], scrub(text[-room:], secret)[-half:]
+    return f"{head}\n... ({len(text) - 2 * half} characters cut) ...\n{tail}"

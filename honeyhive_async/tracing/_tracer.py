@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._fields import ENRICH_FIELDS
-from .._utils import scrub
 from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, may_hold_wide_int, safe
 from ._errors import STACKTRACE, bounded_trace, cut, describe, name_of, stacktrace, type_name
 from ._spans import Node, Scope, Session, readable, text_of
@@ -212,7 +211,7 @@ class Tracer:
     def record_error(self, node: Node, error: BaseException) -> None:
         """Record *error* as how *node* ended: ``error`` text and the traceback, bounded."""
         secret = self._sink.secret
-        node.error = cut(scrub(describe(error), secret))
+        node.error = cut(describe(error), secret=secret)
         trace = stacktrace(error, secret)
         if trace is not None and STACKTRACE not in (node.metadata or ()):
             node.metadata = {**(node.metadata or {}), STACKTRACE: trace}
@@ -291,7 +290,7 @@ class Tracer:
         secret = self._sink.secret
         event = dict(event)
         if isinstance(error, str):
-            event["error"] = cut(scrub(error, secret))
+            event["error"] = cut(error, secret=secret)
         if isinstance(trace, str):
             event["metadata"] = {**metadata, STACKTRACE: bounded_trace(trace, secret)}  # type: ignore[dict-item]
         return event
