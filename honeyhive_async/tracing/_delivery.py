@@ -82,6 +82,9 @@ class LoopSink:
     def started(self) -> None:
         """Called once something waits; a sink that starts its own loop starts it here."""
 
+    def session_ended(self) -> None:
+        """Called when a session's event was handed over; a sink may deliver it now."""
+
     def _schedule(self) -> None:
         """Have the loop drain what waits (the hand-off's wake-up; any thread)."""
         loop = self.loop

@@ -17,7 +17,7 @@ from .._fields import ENRICH_FIELDS
 from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, may_hold_wide_int, safe
 from ._errors import STACKTRACE, bounded_trace, cut, describe, name_of, stacktrace, type_name
 from ._spans import Node, Scope, Session, readable, text_of
-from ._state import STATE, set_default, warn_limited
+from ._state import STATE, log, set_default, warn_limited
 
 if TYPE_CHECKING:
     from .._batching import DeliveryReport, EventBatcher
@@ -260,6 +260,8 @@ class Tracer:
             f'"start_time":{start!r},"end_time":{start + duration!r},"duration":{duration!r},'
             f'"inputs":{node.inputs},{captured}{rest}}}',
         )
+        if node.session is node:
+            self._sink.session_ended()
 
     def emit(self, event: Mapping[str, Any]) -> None:
         """Send *event*, built outside this layer (the OpenTelemetry bridge), like a span's.
@@ -342,8 +344,18 @@ class Tracer:
             return Err(TransportError(str(exc), operation_id="updateEvent", sent=False))
 
     async def flush(self, timeout: float = 10.0) -> DeliveryReport:
-        """Send everything traced so far; the batcher's report by *timeout* seconds."""
-        return await self._sink.call(lambda batcher: batcher.flush(timeout))
+        """Send everything traced so far; the batcher's report by *timeout* seconds.
+
+        When delivery is not running (it could not start, or tracing is off)
+        the report is empty, with a WARNING.
+        """
+        try:
+            return await self._sink.call(lambda batcher: batcher.flush(timeout))
+        except RuntimeError as exc:
+            from .._batching import DeliveryReport
+
+            log.warning("tracing: nothing was flushed: %s", exc)
+            return DeliveryReport()
 
     def uninstall(self) -> None:
         """Stop being the tracer of root calls (sessions already open finish normally)."""
