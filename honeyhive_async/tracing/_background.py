@@ -50,6 +50,9 @@ class ThreadSink(LoopSink):
         super().__init__(max_pending=batcher_options.get("max_queue_events", DEFAULT_MAX_PENDING))
         self._settings = settings
         self._batcher_options = batcher_options
+        key = settings.get("bearer_auth")
+        if isinstance(key, str):  # known before the core is made: events traced until then
+            self.secret = key[7:] if key[:7].lower() == "bearer " else key
         self._reset()
         _SINKS.add(self)
 

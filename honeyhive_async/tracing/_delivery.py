@@ -63,6 +63,7 @@ class LoopSink:
         )
         self.dropped = 0
         self.unreported = 0  # drops made off the loop's thread, for its next report
+        self.secret = ""  # the API key, to scrub from the error text and tracebacks events keep
         self._errors: tuple[type[Exception], type[Exception]] | None = None
         self._encoded: Any = None
         self._running_loop = running_loop
@@ -78,6 +79,8 @@ class LoopSink:
         self._encoded = EncodedEvent
         self._running_loop = asyncio._get_running_loop  # looked up once: it runs per event
         self.batcher, self.loop = batcher, loop
+        credentials = getattr(getattr(batcher, "core", None), "fixed_credentials", None)
+        self.secret = getattr(credentials, "key", "") or self.secret
         self._schedule()
 
     def submit(self, event_id: str, data: bytes, rejected: str | None = None) -> None:
