@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._fields import OBJECT_FIELDS
-from .._rules import MAX_DEPTH
 from .._utils import nests_within
+from ..tracing._bridge import CAPTURE_DEPTH
 from ._values import plain
 
 __all__ = ["EVENT_TYPES", "FIELD_PREFIXES", "ROUTING", "HoneyHiveFields", "split"]
@@ -106,7 +106,11 @@ def split(attributes: Mapping[Any, Any]) -> tuple[dict[Any, Any], HoneyHiveField
 
 def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """``[("a.0.b", 1)]`` -> ``{"a": [{"b": 1}]}``; JSON text is parsed; a whole value (no
-    tail) that is an object is merged in; the last of two values for one path wins."""
+    tail) that is an object is merged in; the last of two values for one path wins.
+
+    A path of more than ``CAPTURE_DEPTH - 1`` names nests that deep, the
+    rest of it (dots included) being the last key.
+    """
     root: dict[str, Any] = {}
     for tail, value in pairs:
         plain_value = _parsed(plain(value))
@@ -117,7 +121,8 @@ def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 root["value"] = plain_value
             continue
         node = root
-        *path, last = tail.split(".")
+        # A key of many dots nests no deeper than a captured value: the rest stays one key.
+        *path, last = tail.split(".", CAPTURE_DEPTH - 2)
         for part in path:
             child = node.get(part)
             if not isinstance(child, dict):
@@ -146,14 +151,14 @@ def _no_constant(name: str) -> Any:
 def _parsed(value: Any) -> Any:
     """A text holding a JSON object or array as that value (the tracer writes dicts so).
 
-    Text that does not parse, or holds ``NaN``, or nests deeper than
-    :data:`MAX_DEPTH` levels (whether the parser gives up first depends on
-    the Python version), stays text.
+    Text that does not parse, or holds ``NaN``, or nests deeper than a
+    captured value may (``CAPTURE_DEPTH``; whether the parser gives up
+    first depends on the Python version), stays text.
     """
     if isinstance(value, str) and value[:1] in ("{", "["):
         try:
             parsed = json.loads(value, parse_constant=_no_constant)
         except (ValueError, RecursionError):
             return value
-        return parsed if nests_within(parsed, MAX_DEPTH) else value
+        return parsed if nests_within(parsed, CAPTURE_DEPTH) else value
     return value

@@ -17,6 +17,8 @@ insides is named here, once:
   :func:`._spans.adopt_root`) and :func:`flush` (a blocking flush, from any
   thread and any loop);
 - :func:`warn_limited`, tracing's rate-limited WARNING;
+- :data:`CAPTURE_DEPTH`, how deep a captured value may nest (the other
+  system's nested attributes are held to it too);
 - :func:`model_fields`, the one shape of a model event (where tokens, the
   reply and the time to first token go), shared with the model client
   wrappers (``tracing.wrap_openai``, ``tracing.wrap_anthropic``).
@@ -32,13 +34,14 @@ from typing import Any
 
 from .._sync import call_in_loop, running_loop
 from ._background import ThreadSink
-from ._encode import encode
+from ._encode import CAPTURE_DEPTH, encode
 from ._model_event import model_fields
 from ._spans import Node, Session, adopt_root
 from ._state import CURRENT, ParentFinder, set_parent_finder, warn_limited
 from ._tracer import Tracer
 
 __all__ = [
+    "CAPTURE_DEPTH",
     "Node",
     "ParentFinder",
     "Session",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._fields import ENRICH_FIELDS
-from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, may_hold_wide_int, safe
+from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, fast, may_hold_wide_int, narrow_ints
 from ._spans import Node, Scope, Session, describe
 from ._state import STATE, log, set_default
 
@@ -49,7 +49,7 @@ def wire_bytes(text: str) -> bytes:
     """An event's JSON *text* as the bytes to send: UTF-8, integers within 64 bits."""
     data = _utf8(text)
     if may_hold_wide_int(data):  # the service stores 64-bit integers: wider ones as text
-        data = _utf8(encode(safe(json.loads(data))))
+        return narrow_ints(data) or data
     return data
 
 
@@ -70,13 +70,11 @@ def _encode_whole(event: Mapping[str, Any], limit: int) -> str | None:
     """*event* as JSON in one call of the C encoder, or ``None`` if a field may need bounding.
 
     Saves one encoder call per field (a third of the CPU of a bridged
-    span); when the whole event fits in one field's bound, so does each field.
+    span); when the whole event fits in one field's bound, so does each field
+    (the depth of each is one level less than the event's, which the bound
+    of the fast path leaves room for).
     """
-    try:
-        text = encode(event)
-    except (TypeError, ValueError, RecursionError):  # NaN, a cycle, a key JSON cannot carry
-        return None
-    return None if len(text) > limit else text
+    return fast(event, limit)
 
 
 class Tracer:
