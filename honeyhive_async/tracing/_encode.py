@@ -48,6 +48,7 @@ CAPTURE_DEPTH = 32
 """Containers a captured value may nest (well under the 100 levels the service stores)."""
 
 _MAX_REPR = 1_000
+_ROOM = 48  # what a cut walk keeps free for the note that says what it left out
 _WIDE_INT = 2**63  # the service stores 64-bit integers; wider ones travel as text
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _NINETEEN_ZEROS = b"0" * 19
@@ -335,7 +336,7 @@ class _Walk:
             self.spend(1)
             return value
         if isinstance(value, str):
-            limit = self.max_string
+            limit = self.max_string and min(self.max_string, max(self.budget - _ROOM, 16))
             if limit and len(value) > limit:
                 value = f"{value[:limit]}... ({len(value)} characters)"
             self.spend(len(value) + 2)
@@ -377,7 +378,7 @@ class _Walk:
                 raise _Over
             out: dict[str, Any] = {}
             for key, item in value.items():
-                if self.budget <= 0:
+                if self.budget <= _ROOM and self.max_string:
                     out["..."] = f"{len(value) - len(out)} more items"
                     break
                 name = key if isinstance(key, str) else _key(key)
@@ -401,7 +402,7 @@ class _Walk:
                 return kept
             items: list[Any] = []
             for item in value:
-                if self.budget <= 0:
+                if self.budget <= _ROOM and self.max_string:
                     items.append(f"... {len(value) - len(items)} more items")
                     break
                 self.spend(1)
