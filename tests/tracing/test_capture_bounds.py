@@ -227,7 +227,7 @@ json_values = st.recursive(
 @example(value=list(range(1_500)), bad=float("nan"))
 @example(value=deep(CAPTURE_DEPTH - 2, 1), bad=ItemsRaise(a=1))
 def test_a_bad_sibling_does_not_change_what_is_kept(value: Any, bad: Any) -> None:
-    """Whatever sits beside a value that fits (NaN, a raising mapping, 19 digits), it is kept whole."""
+    """Whatever sits beside a value that fits (NaN, a raising mapping, 19 digits): kept whole."""
     alone = json.loads(wire_bytes(dumps({"v": value, "w": 1})))
     beside = json.loads(wire_bytes(dumps({"v": value, "w": bad})))
 
