@@ -186,8 +186,19 @@ def fits(value: Any, budget: int, depth: int = CAPTURE_DEPTH) -> int:
     container that cannot be read is ``-1`` too. Objects JSON cannot hold
     count one character here; ``_converted`` measures what they become.
     """
+    return _measure(value, budget, depth)[0]
+
+
+def _measure(value: Any, budget: int, depth: int) -> tuple[int, bool]:
+    """:func:`fits`, and whether *value* holds objects the encoder converts (``default``).
+
+    Level by level, with the cheap cases first: this runs before every
+    captured value is encoded, so each step of it counts.
+    """
+    odd = False
     level = [value]
-    for at in range(depth + 1):
+    at = 0
+    while True:
         deeper: list[Any] = []
         for item in level:
             kind = type(item)
@@ -195,31 +206,33 @@ def fits(value: Any, budget: int, depth: int = CAPTURE_DEPTH) -> int:
                 budget -= len(item) + 2
             elif kind in _SCALARS:
                 budget -= 1
+            elif kind is dict:
+                budget -= 4 * len(item) + 1  # "":x, for each item
+                if budget < 0 or at == depth:
+                    return -1, odd
+                try:
+                    budget -= sum(map(len, item))  # the keys, strings as a rule
+                except TypeError:  # a key JSON writes as text (1, None) or refuses
+                    deeper += item
+                deeper += item.values()
             elif kind is list or kind is tuple:
                 budget -= len(item) + 1
                 if budget < 0 or at == depth:
-                    return -1  # before a long list is looked into
+                    return -1, odd  # before a long list is looked into
                 deeper += item
-            elif kind is dict:
-                budget -= 2 * len(item) + 1
-                if budget < 0 or at == depth:
-                    return -1
-                deeper += item
-                deeper += item.values()
             elif isinstance(item, (dict, list, tuple)):
                 budget = _subclass(item, budget, deeper) if at < depth else -1
-                if budget < 0:
-                    return -1
             elif isinstance(item, str):
                 budget -= len(item) + 2
             else:
+                odd = odd or not isinstance(item, (int, float))  # int subclasses stay numbers
                 budget -= 1
         if budget < 0:
-            return -1
+            return -1, odd
         if not deeper:
-            return budget
+            return budget, odd
         level = deeper
-    return -1  # not reached: the last level holds no container
+        at += 1  # never past depth: a container there returned -1
 
 
 def _subclass(item: Any, budget: int, deeper: list[Any]) -> int:
@@ -251,23 +264,18 @@ def _converted(value: Any) -> Any:
     if left < 0:
         raise _Over
     _local.left = left
-    _local.converted = True
     return plain
 
 
-def _bounded(value: Any, left: int) -> tuple[str, bool]:
-    """*value*'s JSON, each converted object within what is left of the budget (else ``_Over``).
-
-    Also whether any object was converted (then the depth of the text is not known yet).
-    """
+def _bounded(value: Any, left: int) -> str:
+    """*value*'s JSON, each converted object within what is left of the budget (else ``_Over``)."""
     try:
         encoder = _local.bounded
     except AttributeError:
         encoder = _local.bounded = make_json_encoder(default=_converted, check_circular=True)
     _local.left = left
-    _local.converted = False
     text: str = encoder(value)
-    return text, _local.converted
+    return text
 
 
 _STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -294,14 +302,14 @@ def fast(value: Any, limit: int) -> str | None:
     were converted, in the text), and for what JSON cannot carry (a cycle,
     NaN, a key JSON cannot hold, a mapping that raised).
     """
-    left = fits(value, limit)
+    left, odd = _measure(value, limit, CAPTURE_DEPTH)
     if left < 0:
         return None
     try:
-        text, converted = _bounded(value, left)
+        text = _bounded(value, left) if odd else encode(value)
     except Exception:  # _Over, a cycle, NaN, a key JSON cannot carry, a mapping that raised
         return None
-    if len(text) > limit or (converted and not _text_within(text, CAPTURE_DEPTH)):
+    if len(text) > limit or (odd and not _text_within(text, CAPTURE_DEPTH)):
         return None
     return text
 
