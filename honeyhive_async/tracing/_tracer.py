@@ -40,7 +40,7 @@ def _label(name: str, event_type: str) -> str:
     label = _LABELS.get((name, event_type))
     if label is None:
         label = f',"event_name":{encode(name)},"event_type":"{event_type}"'
-        if len(_LABELS) < 4096:  # names are few: function names; bound it all the same
+        if len(_LABELS) < 4096:  # names are few and cut at MAX_NAME_CHARS: a few MB at most
             _LABELS[(name, event_type)] = label
     return label
 
