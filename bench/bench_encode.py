@@ -50,8 +50,10 @@ def main() -> None:
         raw_times.append(times[raw] / args.calls / 100 * 1e6)
         ratios.append(times[sdk] / times[raw])
     print(f"json.dumps per event: {statistics.median(raw_times):.2f} us")
-    print(f"codec / json.dumps: median {statistics.median(ratios):.3f} "
-          f"(min {min(ratios):.3f}, max {max(ratios):.3f})")
+    print(
+        f"codec / json.dumps: median {statistics.median(ratios):.3f} "
+        f"(min {min(ratios):.3f}, max {max(ratios):.3f})"
+    )
 
 
 if __name__ == "__main__":

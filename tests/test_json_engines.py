@@ -41,7 +41,7 @@ def _restore_engine() -> Iterator[None]:
 
 
 def under(engine: str, work: Callable[[], Any]) -> Any:
-    """What *work* returns or raises with *engine* in use: ``("ok", value)`` or ``("error", ...)``."""
+    """What *work* returns or raises with *engine* in use: ``("ok", value)`` or ``("error", …)``."""
     set_json_engine(engine)
     assert json_engine() == engine
     try:
