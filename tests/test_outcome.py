@@ -36,11 +36,14 @@ def items(kind: Any = "event", count: int = 4) -> list[Item]:
     return [Item(kind, IDS[n] if kind == "event" else None, b'{"n":%d}' % n) for n in range(count)]
 
 
-def api_error(status: int) -> APIError:
+def api_error(status: int, body: str = "") -> APIError:
     """An error status as the pipeline returns it."""
     return APIError(
-        f"HTTP {status}", status_code=status, headers={}, body="", content_type="text/plain"
+        f"HTTP {status}", status_code=status, headers={}, body=body, content_type="text/plain"
     )
+
+
+TOO_DEEP = '{"error": "invalid_json", "message": "body: is nested deeper than 100 levels"}'
 
 
 def partial(event_ids: list[str], errors: list[str]) -> PartialBatchError:
@@ -106,6 +109,9 @@ def shape(step: Step) -> tuple[Any, ...]:
         ),
         pytest.param("event", Err(api_error(413)), ([], [], [], True), id="413-splits"),
         pytest.param(
+            "event", Err(api_error(400, TOO_DEEP)), ([], [], [], True), id="too-deep-splits"
+        ),
+        pytest.param(
             "event",
             Err(RequestValidationError([("events[0].x", "bad")])),
             ([], [], [], True),
@@ -150,6 +156,7 @@ def test_settle(kind: Any, result: Result[Any], expected: tuple[Any, ...]) -> No
     ("count", "result", "expected"),
     [
         (1, Err(api_error(413)), ([], [([0], "rejected", False)], [], False)),
+        (1, Err(api_error(400, TOO_DEEP)), ([], [([0], "rejected", False)], [], False)),
         (
             1,
             Err(RequestValidationError([("x", "bad")])),

@@ -8,8 +8,9 @@ whether the batch is split. How each outcome is handled:
 - the typed partial 500 (``PartialBatchError``): the acknowledged events are
   sent, the ones the server names in ``errors`` (``events[3]: ...``) are
   *rejected* with that message, and only the rest are sent again;
-- 413, or an event the client cannot encode: the batch is split in halves;
-  one event alone is *rejected*;
+- 413, a 400 refusing the body's JSON (nested too deep: ``invalid_json``),
+  or an event the client cannot encode: the batch is split in halves, so
+  the innocent events still arrive; one event alone is *rejected*;
 - anything else, after the core's retries: *gave_up* when the failure is
   transient by the one retry policy (:data:`~honeyhive_async._retry.IDEMPOTENT`),
   *rejected* when sending it again unchanged would fail again.
@@ -53,6 +54,8 @@ __all__ = [
     "settle",
 ]
 
+_SPLIT_CODES = frozenset({"invalid_json"})
+"""The codes of a 400 that refuses a batch for the content of some event in it."""
 _INDEXED_ERROR = re.compile(r"\s*(?:model_events|events)\[(\d+)\]\s*:?\s*")
 
 
@@ -120,14 +123,26 @@ def settle(kind: EventKind, items: list[Item], result: Result[Any]) -> Step:
     error = result.error
     if isinstance(error, PartialBatchError):
         return _settle_partial(kind, items, error)
-    too_large = isinstance(error, APIError) and error.status_code == 413
-    if too_large or isinstance(error, RequestValidationError):
+    if _refused_for_content(error) or isinstance(error, RequestValidationError):
         if len(items) > 1:
             return Step(split=True)
         return Step(failed=[(items, "rejected", error.message, False)])
     if isinstance(error, ResponseValidationError) and kind == "event":
         return Step(resend=items)
     return Step(failed=[(items, reason(error), str(error), maybe_stored(error))])
+
+
+def _refused_for_content(error: HoneyHiveError) -> bool:
+    """Whether the server refused a whole batch for what one event may hold: split it.
+
+    A 413 (too large), or a 400 whose code says the body's JSON cannot be
+    stored (``invalid_json``: nested too deep, a number out of range); the
+    events were each checked when added, so the culprit is one of them and
+    the rest are innocent.
+    """
+    if not isinstance(error, APIError):
+        return False
+    return error.status_code == 413 or (error.status_code == 400 and error.code in _SPLIT_CODES)
 
 
 def _settle_partial(kind: EventKind, items: list[Item], error: PartialBatchError) -> Step:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._fields import OBJECT_FIELDS
+from ..tracing._bridge import CAPTURE_DEPTH
 from ._values import indexes, parse_json, plain
 
 __all__ = ["EVENT_TYPES", "FIELD_PREFIXES", "ROUTING", "HoneyHiveFields", "split"]
@@ -106,7 +107,11 @@ def split(attributes: Mapping[Any, Any]) -> tuple[dict[Any, Any], HoneyHiveField
 
 def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """``[("a.0.b", 1)]`` -> ``{"a": [{"b": 1}]}``; JSON text is parsed; a whole value (no
-    tail) that is an object is merged in; the last of two values for one path wins."""
+    tail) that is an object is merged in; the last of two values for one path wins.
+
+    A path of more than ``CAPTURE_DEPTH - 1`` names nests that deep, the
+    rest of it (dots included) being the last key.
+    """
     root: dict[str, Any] = {}
     for tail, value in pairs:
         plain_value = parse_json(value)
@@ -117,7 +122,8 @@ def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 root["value"] = plain_value
             continue
         node = root
-        *path, last = tail.split(".")
+        # A key of many dots nests no deeper than a captured value: the rest stays one key.
+        *path, last = tail.split(".", CAPTURE_DEPTH - 2)
         for part in path:
             child = node.get(part)
             if not isinstance(child, dict):

@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._rules import MAX_DEPTH
 from .._utils import nests_within
+from ..tracing._bridge import CAPTURE_DEPTH
 from ._conventions import UNWRAP
 
 __all__ = [
@@ -106,8 +106,9 @@ def parse_json(value: Any) -> Any:
     """*value* parsed when it is the text of a JSON object or array; otherwise as it is.
 
     Text that does not parse, or holds ``NaN``, or nests deeper than
-    :data:`MAX_DEPTH` levels (whether the parser gives up first depends on
-    the Python version), stays text. Attribute sequences (tuples) become lists.
+    :data:`CAPTURE_DEPTH` levels, as deep as a captured value may (whether the
+    parser gives up first depends on the Python version), stays text.
+    Attribute sequences (tuples) become lists.
     """
     value = plain(value)
     if isinstance(value, str) and value[:1] in ("{", "["):
@@ -115,7 +116,7 @@ def parse_json(value: Any) -> Any:
             parsed = json.loads(value, parse_constant=_no_constant)
         except (ValueError, RecursionError):
             return value
-        return parsed if nests_within(parsed, MAX_DEPTH) else value
+        return parsed if nests_within(parsed, CAPTURE_DEPTH) else value
     return value
 
 

@@ -16,9 +16,8 @@ insides is named here, once:
   :func:`._spans.adopt_root`) and :func:`flush` (a blocking flush, from any
   thread and any loop);
 - :func:`warn_limited`, tracing's rate-limited WARNING;
-- :func:`describe`, :func:`cut` and :func:`bounded_trace`: an exception as
-  ``error`` text (never raising), that text and a traceback cut to the one
-  bound both systems keep (the traceback with the key scrubbed);
+from ._encode import CAPTURE_DEPTH, encode
+from ._errors import bounded_trace, cut, describe
 - :func:`model_fields`, the one shape of a model event (where tokens, the
   reply and the time to first token go), shared with the model client
   wrappers (``tracing.wrap_openai``, ``tracing.wrap_anthropic``).
@@ -34,7 +33,7 @@ from typing import Any
 
 from .._sync import call_in_loop, running_loop
 from ._background import ThreadSink
-from ._encode import encode
+from ._encode import CAPTURE_DEPTH, encode
 from ._errors import bounded_trace, cut, describe
 from ._model_event import model_fields
 from ._spans import Node, Session, adopt_root
@@ -42,6 +41,7 @@ from ._state import CURRENT, ParentFinder, set_parent_finder, warn_limited
 from ._tracer import Tracer
 
 __all__ = [
+    "CAPTURE_DEPTH",
     "Node",
     "ParentFinder",
     "Session",

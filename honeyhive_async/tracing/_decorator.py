@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, overload
 
+from ._encode import fits
 from ._spans import SPAN_TYPES, Session, Span, SpanType, close_span, open_span
 from ._state import CURRENT, warn_limited
 
@@ -25,7 +26,7 @@ Binder = Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any]]
 
 _CO_VARARGS, _CO_VARKEYWORDS = 0x04, 0x08
 _CO_GENERATOR, _CO_COROUTINE, _CO_ASYNC_GENERATOR = 0x20, 0x80, 0x200
-_MAX_ITEMS = 10_000  # items of a stream kept for its outputs
+_MAX_ITEMS = 10_000  # items of a stream kept for its outputs (also bounded in characters)
 
 
 class _Options:
@@ -268,20 +269,35 @@ def _coroutine(func: Any, name: str, options: _Options, bind: Binder) -> Any:
 
 
 class _Stream:
-    """What a traced generator has yielded so far, and when the first item came."""
+    """What a traced generator has yielded so far, and when the first item came.
 
-    __slots__ = ("first_ns", "items", "more")
+    It keeps the first items whose JSON fits the span's field bound
+    (``max_value_chars``), the last of them cut if it is text, and counts the
+    rest: an open generator holds no more than its outputs will record.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("first_ns", "items", "left", "more")
+
+    def __init__(self, span: Span | None) -> None:
         self.items: list[Any] = []
         self.more = 0
         self.first_ns = 0
+        self.left = 0 if span is None else span.tracer.max_value_chars
 
     def add(self, item: Any) -> None:
         if not self.first_ns:
             self.first_ns = time.perf_counter_ns()
-        if len(self.items) < _MAX_ITEMS:
+        if self.more or len(self.items) >= _MAX_ITEMS:
+            self.more += 1
+            return
+        left = fits(item, self.left - 1)  # and a comma
+        if left >= 0:
             self.items.append(item)
+            self.left = left
+            return
+        if isinstance(item, str) and self.left > 64:  # the start of a long text still tells
+            self.items.append(item[: self.left - 2])
+            self.left = -1  # nothing more is kept
         else:
             self.more += 1
 
@@ -305,7 +321,7 @@ def _generator(func: Any, name: str, options: _Options, bind: Binder) -> Any:
             return (yield from func(*args, **kwargs))
         span, session = opened
         _start(span, options, bind, args, kwargs)
-        stream, error = _Stream(), None
+        stream, error = _Stream(span), None
         try:
             token = CURRENT.set(span)
             try:
@@ -355,7 +371,7 @@ def _async_generator(func: Any, name: str, options: _Options, bind: Binder) -> A
         else:
             span, session = opened
             _start(span, options, bind, args, kwargs)
-        stream, error = _Stream(), None
+        stream, error = _Stream(span), None
         step, value = inner.asend, None
         try:
             while True:

@@ -44,6 +44,9 @@ SPAN_TYPES = ("chain", "tool", "model")
 
 N = TypeVar("N", bound="Node")
 
+MAX_NAME_CHARS = 1_000
+"""The longest ``event_name`` a span or session records; a longer one is cut (ending ``...``)."""
+
 
 class Node:
     """What spans and sessions share: an id, a clock, and the fields enrichment fills."""
@@ -72,7 +75,7 @@ class Node:
     ) -> None:
         self.tracer = tracer
         self.session: Session = session if session is not None else self  # type: ignore[assignment]
-        self.name = name
+        self.name = name if len(name) <= MAX_NAME_CHARS else f"{name[: MAX_NAME_CHARS - 3]}..."
         self.event_id = event_id
         self.id_json = id_json  # the id as JSON text, made once for the event and its children
         self.inputs = "{}"  # JSON text, captured when the node opens

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from honeyhive_async._utils import nests_within
 from honeyhive_async.otel._bridge import SpanValues, map_values
+from honeyhive_async.tracing._bridge import CAPTURE_DEPTH
 
 
 def mapped(**attributes: Any) -> dict[str, Any]:
@@ -68,3 +72,37 @@ def test_an_unknown_event_type_is_left_to_the_conventions() -> None:
     assert (
         "model" == mapped(honeyhive_event_type="session", gen_ai__request__model="m")["event_type"]
     )
+
+
+def test_a_key_of_many_dots_nests_no_deeper_than_a_captured_value() -> None:
+    """96 dots: the first levels nest, the rest of the path stays one key (nothing is lost)."""
+    path = ".".join(f"k{n}" for n in range(97))
+    inputs = mapped(**{f"honeyhive_inputs__{path.replace('.', '__')}": 1})["inputs"]
+
+    assert nests_within(inputs, CAPTURE_DEPTH)
+    node, names = inputs, []
+    while isinstance(node, dict):
+        (name, node), *_ = node.items()
+        names.append(name)
+    assert (path, 1) == (".".join(names), node)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    paths=st.lists(
+        st.lists(st.sampled_from(["a", "0", "1", "b c", ""]), min_size=1, max_size=150).map(
+            ".".join
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    nested=st.integers(0, 120).map(lambda n: "[" * n + "]" * n),
+)
+def test_any_dotted_keys_nest_within_the_capture_depth(paths: list[str], nested: str) -> None:
+    """Whatever the keys and their JSON text, a field nests well within the server's 100 levels.
+
+    The path nests at most CAPTURE_DEPTH levels, and so does the JSON text under it.
+    """
+    event = mapped(**{f"honeyhive_metadata__{p.replace('.', '__')}": nested for p in paths})
+
+    assert nests_within(event["metadata"], 2 * CAPTURE_DEPTH)
