@@ -1,0 +1,122 @@
+"""The WSGI middleware with a real Flask app, through Flask's (werkzeug's) test client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask, Response, stream_with_context
+
+from honeyhive_async import tracing
+from honeyhive_async.tracing.web import WSGIMiddleware
+from tests.tracing.conftest import Recorder
+from tests.tracing.web._apps import Boom, children_of_sessions, inputs, lookup, session_views
+
+
+def flask_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.get("/items/<int:item_id>")
+    def item(item_id: int) -> dict[str, bool]:
+        lookup(item_id)
+        return {"ok": True}
+
+    @app.get("/fail")
+    def fail() -> str:
+        lookup(1)
+        raise Boom("weather API down")
+
+    @app.get("/busy")
+    def busy() -> tuple[str, int]:
+        return "later", 503
+
+    @app.get("/stream")
+    def stream() -> Response:
+        def body() -> Iterator[str]:
+            for n in range(3):
+                lookup(n)
+                yield "x"
+
+        return Response(stream_with_context(body()))
+
+    app.wsgi_app = WSGIMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+def get(app: Flask, path: str, **options: Any) -> int:
+    """GET *path*, read the body to its end and close it (as a server does); the status."""
+    with app.test_client().get(path, **options) as response:
+        response.get_data()
+        return response.status_code
+
+
+@pytest.fixture
+def app() -> Flask:
+    """The Flask app, wrapped."""
+    return flask_app()
+
+
+async def test_n_requests_are_n_sessions_named_by_route(
+    tracer: tracing.Tracer, recorder: Recorder, app: Flask
+) -> None:
+    """Three requests are three sessions, named by the route template, each holding its call."""
+    for n in (1, 2, 3):
+        assert 200 == get(app, f"/items/{n}", query_string={"q": ["a", "b"]})
+
+    route = "/items/{item_id}"
+    expected = [
+        (f"GET {route}", inputs("GET", route, {"item_id": n}, q=["a", "b"]), {"status": 200}, None)
+        for n in (1, 2, 3)
+    ]
+    assert expected == session_views(recorder)
+    assert [("lookup", True)] * 3 == children_of_sessions(recorder)
+
+
+async def test_an_exception_is_a_500_and_the_sessions_error(
+    tracer: tracing.Tracer, recorder: Recorder, app: Flask
+) -> None:
+    """Flask answers 500 itself; the session has that status as its error."""
+    assert 500 == get(app, "/fail")
+
+    expected = [("GET /fail", inputs("GET", "/fail", {}), {"status": 500}, "HTTP 500")]
+    assert expected == session_views(recorder)
+    assert [("lookup", True)] == children_of_sessions(recorder)
+
+
+async def test_an_exception_leaving_the_app_is_the_sessions_error(
+    tracer: tracing.Tracer, recorder: Recorder, app: Flask
+) -> None:
+    """With exceptions propagated (testing mode), the exception itself is recorded."""
+    app.testing = True
+    with pytest.raises(Boom):
+        get(app, "/fail")
+
+    expected = [("GET", inputs("GET", None, {}), {"status": 500}, "Boom: weather API down")]
+    assert expected == session_views(recorder)
+
+
+async def test_statuses_and_unrouted_paths(
+    tracer: tracing.Tracer, recorder: Recorder, app: Flask
+) -> None:
+    """A 503 is an error; an unrouted path is named by its method."""
+    assert [503, 404] == [get(app, path) for path in ("/busy", "/no/1")]
+
+    expected = [
+        ("GET /busy", inputs("GET", "/busy", {}), {"status": 503}, "HTTP 503"),
+        ("GET", inputs("GET", None, {}), {"status": 404}, None),
+    ]
+    assert expected == session_views(recorder)
+
+
+async def test_a_streamed_body_ends_the_session_when_it_is_done(
+    tracer: tracing.Tracer, recorder: Recorder, app: Flask
+) -> None:
+    """The body's calls nest under the session, which ends only once the body is read."""
+    response = app.test_client().get("/stream", buffered=False)
+    assert [] == recorder.sessions
+    assert b"xxx" == b"".join(response.response)  # type: ignore[arg-type]
+    response.close()
+
+    assert ["GET /stream"] == [name for name, *_ in session_views(recorder)]
+    assert [("lookup", True)] * 3 == children_of_sessions(recorder)
