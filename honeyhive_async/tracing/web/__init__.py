@@ -11,7 +11,8 @@ is logged, not raised.
 
 - aiohttp.web: ``web.Application(middlewares=[web.aiohttp_middleware])``
 - ASGI (Starlette, FastAPI): ``app.add_middleware(web.ASGIMiddleware)``
-- WSGI (Flask, Django): ``app.wsgi_app = web.WSGIMiddleware(app.wsgi_app)``
+- WSGI (Flask): ``app.wsgi_app = web.WSGIMiddleware(app.wsgi_app)``
+- Django: ``"honeyhive_async.tracing.web.DjangoMiddleware"`` first in ``MIDDLEWARE``
 
 None of these imports its framework (aiohttp is imported when a request
 fails), and ``from honeyhive_async import tracing`` does not import this
@@ -20,12 +21,14 @@ module. See ``docs/tracing.md``, "In web services".
 
 from ._aiohttp import AiohttpMiddleware, aiohttp_middleware
 from ._asgi import ASGIApp, ASGIMiddleware
+from ._django import DjangoMiddleware
 from ._wsgi import WSGIApp, WSGIMiddleware
 
 __all__ = [
     "ASGIApp",
     "ASGIMiddleware",
     "AiohttpMiddleware",
+    "DjangoMiddleware",
     "WSGIApp",
     "WSGIMiddleware",
     "aiohttp_middleware",

@@ -1,11 +1,12 @@
-"""WSGI (Flask, Django): a middleware that makes each request one session.
+"""WSGI (Flask, any WSGI app): a middleware that makes each request one session.
 
 Duck-typed: it imports nothing of the frameworks. The session is current
 in the request's thread while the app runs and while each piece of the body
 is made (so a streamed body's traced calls nest too, and nothing leaks into
 the server's code between pieces); it is recorded when the body is
 exhausted or closed, whichever comes first. The route is Flask's (werkzeug's
-``url_rule``), read when the app starts its response.
+``url_rule``), read when the app starts its response; other WSGI apps'
+sessions are named by the method (Django's route: ``DjangoMiddleware``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from ._request import Request, begin
 from ._routes import query_pairs, werkzeug_route
 
-__all__ = ["WSGIApp", "WSGIMiddleware"]
+__all__ = ["Body", "WSGIApp", "WSGIMiddleware"]
 
 StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -27,7 +28,7 @@ class WSGIMiddleware:
     """Wraps a WSGI app: each request is one session.
 
     ``app.wsgi_app = tracing.web.WSGIMiddleware(app.wsgi_app)`` in Flask,
-    ``WSGIMiddleware(get_wsgi_application())`` in Django. The session is
+    ``WSGIMiddleware(application)`` around any WSGI app. The session is
     named ``"GET /items/{item_id}"`` where the framework tells the route
     (Flask; else the method alone), with inputs ``{method, route,
     path_params, query}`` and outputs ``{status}``; an exception leaving the
@@ -57,14 +58,14 @@ class WSGIMiddleware:
             raise
         finally:
             started.leave(token)
-        return _Body(body, started)
+        return Body(body, started)
 
     def __repr__(self) -> str:
         return f"<WSGIMiddleware around {self.app!r}>"
 
 
-class _Body:
-    """The app's body, made with the session current; the session ends when it does."""
+class Body:
+    """A body made with the session current; the session ends when it is exhausted or closed."""
 
     __slots__ = ("_body", "_items", "_started")
 

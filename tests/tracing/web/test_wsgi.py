@@ -9,6 +9,7 @@ import pytest
 from flask import Flask, Response, stream_with_context
 
 from honeyhive_async import tracing
+from honeyhive_async.testing import BackgroundServer
 from honeyhive_async.tracing.web import WSGIMiddleware
 from tests.tracing.conftest import Recorder
 from tests.tracing.web._apps import Boom, children_of_sessions, inputs, lookup, session_views
@@ -120,3 +121,21 @@ async def test_a_streamed_body_ends_the_session_when_it_is_done(
 
     assert ["GET /stream"] == [name for name, *_ in session_views(recorder)]
     assert [("lookup", True)] * 3 == children_of_sessions(recorder)
+
+
+def test_with_configure_the_sessions_reach_the_server(
+    honeyhive_server: BackgroundServer, honeyhive_project: str
+) -> None:
+    """Under ``tracing.configure()`` (no loop: the background sink) the server stores N trees."""
+    tracing.configure(
+        project=honeyhive_project, api_key=honeyhive_server.api_key, server_url=honeyhive_server.url
+    )
+    try:
+        app = flask_app()
+        assert [200, 200, 200] == [get(app, f"/items/{n}") for n in (1, 2, 3)]
+        assert 6 == tracing.flush(timeout=10).sent  # three sessions, a lookup in each
+    finally:
+        tracing.shutdown(timeout=10)
+
+    shapes = honeyhive_server.shapes_sync(project=honeyhive_project)
+    assert [("GET /items/{item_id}", [("lookup", [])])] * 3 == shapes
