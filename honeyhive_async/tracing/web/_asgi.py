@@ -4,7 +4,8 @@ Duck-typed: it imports nothing of the frameworks. The session is current
 while the app runs (so the app's traced calls, its background work started
 with the request's context, and a streamed body's traced calls nest under
 it) and is recorded when the app returns; the route is the one the
-framework's router left in ``scope["route"]``.
+framework's router matched (``scope["route"]``, or its routes matched
+again for Starlette before 1.8).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class ASGIMiddleware:
         started = _start(scope)
         if started is None:
             return await self.app(scope, receive, send)
-        root_path = scope.get("root_path", "")
+        before = _copy(scope)  # the router adds to the scope: what it matched against
 
         async def send_status(message: Message) -> None:
             if started.status is None:
@@ -61,7 +62,7 @@ class ASGIMiddleware:
             raise
         finally:
             started.leave(token)
-            _routed(started, scope, root_path)
+            _routed(started, scope, before)
             started.end()
         return None
 
@@ -80,6 +81,13 @@ def _start(scope: Scope) -> Request | None:
     return begin(method, query)
 
 
+def _copy(scope: Scope) -> Scope:
+    try:
+        return dict(scope)
+    except Exception:  # the route is then looked up in the scope alone
+        return {}
+
+
 def _status(message: Message) -> int | None:
     try:
         if message.get("type") == "http.response.start":
@@ -90,8 +98,8 @@ def _status(message: Message) -> int | None:
     return None
 
 
-def _routed(started: Request, scope: Scope, root_path: object) -> None:
+def _routed(started: Request, scope: Scope, before: Scope) -> None:
     try:
-        started.routed(*asgi_route(scope, root_path if isinstance(root_path, str) else ""))
+        started.routed(*asgi_route(scope, before))
     except Exception:  # the session is named by the method alone
         started.routed(None, None)

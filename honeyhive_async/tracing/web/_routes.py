@@ -2,9 +2,9 @@
 
 Every middleware names a session ``"<METHOD> <template>"`` with the
 template written the same way whatever the framework: parameters in braces
-without their converters (Flask's and Django's ``<int:item_id>`` become
-``{item_id}``, as Starlette's ``path_format`` and aiohttp's ``canonical``
-already are), starting with ``/``.
+without their converters (Flask's and Django's ``<int:item_id>``, and
+Starlette's ``{item_id:int}``, become ``{item_id}``, as aiohttp's
+``canonical`` already is), starting with ``/``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from urllib.parse import parse_qsl
 __all__ = ["asgi_route", "query_pairs", "template", "werkzeug_route"]
 
 _ANGLE = re.compile(r"<(?:[^<>:]*:)?([^<>:]+)>")
+_CONVERTER = re.compile(r"\{([^{}:]+):[^{}]*\}")
 
 
 def template(route: object) -> str | None:
     """*route* in the one form (``None`` if it is not text)."""
     if not isinstance(route, str):
         return None
-    route = _ANGLE.sub(r"{\1}", route)
+    route = _CONVERTER.sub(r"{\1}", _ANGLE.sub(r"{\1}", route))
     return route if route.startswith("/") else f"/{route}"
 
 
@@ -33,19 +34,60 @@ def query_pairs(query: bytes | str) -> list[tuple[str, str]]:
     return parse_qsl(query, keep_blank_values=True)
 
 
-def asgi_route(scope: Any, root_path: str) -> tuple[str | None, Any]:
-    """The route Starlette's router (FastAPI's too) left in *scope*, with its path parameters.
+def asgi_route(scope: Any, before: Any) -> tuple[str | None, Any]:
+    """The route Starlette's router (FastAPI's too) matched, with its path parameters.
 
-    *root_path* is the scope's before the app ran: a ``Mount`` adds its
-    matched prefix to it, and that prefix comes before the route's path.
+    *scope* is the scope after the app ran, *before* a copy taken before:
+    Starlette 1.8+ and FastAPI leave the route in ``scope["route"]`` (a
+    ``Mount`` adds its matched prefix to ``root_path``, and that prefix comes
+    before the route's path); with older Starlette the app's routes are
+    matched again against *before*, as its router did.
     """
     route = scope.get("route")
-    path = getattr(route, "path_format", None) or getattr(route, "path", None)
-    if not isinstance(path, str):
-        return None, None
+    path = _route_path(route)
+    if path is None:
+        return _match_again(scope.get("app"), before), scope.get("path_params")
+    root_path = before.get("root_path", "")
     after = scope.get("root_path", "")
     prefix = after[len(root_path) :] if isinstance(after, str) and after != root_path else ""
     return template(prefix + path), scope.get("path_params")
+
+
+def _route_path(route: Any) -> str | None:
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return path if isinstance(path, str) else None
+
+
+def _match_again(app: Any, before: Any) -> str | None:
+    """The template of the route of *app* (a Starlette or FastAPI app) that *before* matches."""
+    routes = getattr(getattr(app, "router", None), "routes", None)
+    scope = dict(before)
+    prefix = ""
+    for _ in range(_MOUNTS):
+        found = None
+        for route in routes or ():
+            match, child = route.matches(scope)
+            name = getattr(match, "name", None)  # Starlette's Match: NONE, PARTIAL, FULL
+            if name == "FULL" or (name == "PARTIAL" and found is None):
+                found = (route, child)
+                if name == "FULL":
+                    break
+        if found is None:
+            return None
+        route, child = found
+        path = _route_path(route)
+        if path is None:
+            return None
+        inner = getattr(route, "routes", None)  # a Mount: its routes are matched in turn
+        if not inner:
+            return template(prefix + path)
+        prefix += getattr(route, "path", "")  # the mount's prefix (its path_format ends "{path}")
+        scope.update(child)
+        routes = inner
+    return None
+
+
+_MOUNTS = 8  # mounts within mounts followed at most (a bound for a route table of odd shape)
 
 
 def werkzeug_route(environ: Any) -> tuple[str | None, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Mount, Route
 
 from honeyhive_async import tracing
-from honeyhive_async.tracing.web import ASGIMiddleware
+from honeyhive_async.tracing.web import ASGIApp, ASGIMiddleware
 from tests.tracing.conftest import Recorder
 from tests.tracing.web._apps import Boom, children_of_sessions, fetch, inputs, session_views
 
@@ -40,7 +41,18 @@ async def stream(request: Request) -> Response:
     return StreamingResponse(body())
 
 
-def starlette_app() -> Starlette:
+class HideRoute:
+    """Takes ``scope["route"]`` away once the router set it, as Starlette before 1.8 never did."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+        scope.pop("route", None)
+
+
+def starlette_app(*inner: type[HideRoute]) -> Starlette:
     routes = [
         Route("/items/{item_id:int}", item),
         Route("/fail", fail),
@@ -49,6 +61,8 @@ def starlette_app() -> Starlette:
         Mount("/v1", routes=[Route("/items/{item_id:int}", item)]),
     ]
     app = Starlette(routes=routes)
+    for middleware in inner:
+        app.add_middleware(middleware)
     app.add_middleware(ASGIMiddleware)
     return app
 
@@ -115,11 +129,15 @@ async def test_an_exception_is_the_sessions_error_and_status_500(
     assert [("fetch", True)] == children_of_sessions(recorder)
 
 
+@pytest.mark.parametrize("inner", [(), (HideRoute,)], ids=["scope-route", "matched-again"])
 async def test_statuses_mounts_and_unrouted_paths(
-    tracer: tracing.Tracer, recorder: Recorder
+    tracer: tracing.Tracer, recorder: Recorder, inner: tuple[type[HideRoute], ...]
 ) -> None:
-    """A 503 is an error; a mounted route keeps its prefix; an unrouted path is its method."""
-    async with client(starlette_app()) as http:
+    """A 503 is an error; a mounted route keeps its prefix; an unrouted path is its method.
+
+    The same whether the router leaves the route in the scope or the routes are matched again.
+    """
+    async with client(starlette_app(*inner)) as http:
         statuses = [(await http.get(p)).status_code for p in ("/busy", "/v1/items/5", "/no/1")]
 
     assert [503, 200, 404] == statuses
