@@ -4,13 +4,15 @@ Duck-typed: it imports nothing of the frameworks. The session is current
 in the request's thread while the app runs and while each piece of the body
 is made (so a streamed body's traced calls nest too, and nothing leaks into
 the server's code between pieces); it is recorded when the body is
-exhausted or closed, whichever comes first. The route is Flask's (werkzeug's
-``url_rule``), read when the app starts its response; other WSGI apps'
-sessions are named by the method (Django's route: ``DjangoMiddleware``).
+exhausted or closed, whichever comes first (or, never closed, when it is
+collected). The route is Flask's (werkzeug's ``url_rule``), read when the
+app starts its response; other WSGI apps' sessions are named by the method
+(Django's route: ``DjangoMiddleware``).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -65,14 +67,19 @@ class WSGIMiddleware:
 
 
 class Body:
-    """A body made with the session current; the session ends when it is exhausted or closed."""
+    """A body made with the session current; the session ends when it is exhausted or closed.
 
-    __slots__ = ("_body", "_items", "_started")
+    Or, left unclosed (a test client's answer nobody read), when it is collected.
+    """
+
+    __slots__ = ("__weakref__", "_body", "_end", "_items", "_started")
 
     def __init__(self, body: Iterable[bytes], started: Request) -> None:
         self._body = body
         self._items: Iterator[bytes] | None = None
         self._started = started
+        self._end = weakref.finalize(self, started.end)  # calling it ends the session, once
+        self._end.atexit = False
 
     def __iter__(self) -> Iterator[bytes]:
         return self
@@ -85,11 +92,11 @@ class Body:
                 self._items = iter(self._body)
             return next(self._items)
         except StopIteration:
-            started.end()
+            self._end()
             raise
         except BaseException as exc:
             _failed(started, exc)
-            started.end()
+            self._end()
             raise
         finally:
             started.leave(token)
@@ -107,7 +114,7 @@ class Body:
             raise
         finally:
             started.leave(token)
-            started.end()
+            self._end()
 
 
 def _start(environ: dict[str, Any]) -> Request | None:

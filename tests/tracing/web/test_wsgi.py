@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -139,3 +140,16 @@ def test_with_configure_the_sessions_reach_the_server(
 
     shapes = honeyhive_server.shapes_sync(project=honeyhive_project)
     assert [("GET /items/{item_id}", [("lookup", [])])] * 3 == shapes
+
+
+async def test_an_answer_nobody_reads_ends_its_session_when_collected(
+    tracer: tracing.Tracer, recorder: Recorder, app: Flask
+) -> None:
+    """A test client's answer whose body is never read nor closed still ends its session."""
+    statuses = [app.test_client().get(f"/items/{n}").status_code for n in (1, 2)]
+    gc.collect()  # CPython has collected them already; other interpreters may need this
+
+    assert ([200, 200], ["GET /items/{item_id}"] * 2) == (
+        statuses,
+        [name for name, *_ in session_views(recorder)],
+    )
