@@ -3,11 +3,11 @@
 Duck-typed: it imports nothing of the frameworks. The session is current
 in the request's thread while the app runs and while each piece of the body
 is made (so a streamed body's traced calls nest too, and nothing leaks into
-the server's code between pieces); it is recorded when the body is
-exhausted or closed, whichever comes first (or, never closed, when it is
-collected). The route is Flask's (werkzeug's ``url_rule``), read when the
-app starts its response; other WSGI apps' sessions are named by the method
-(Django's route: ``DjangoMiddleware``).
+the server's code between pieces); it is recorded when the body is closed
+(PEP 3333: servers always close it; exhausted, for a body without
+``close``; never closed, when it is collected). The route is Flask's
+(werkzeug's ``url_rule``), read when the app starts its response; other
+WSGI apps' sessions are named by the method (Django's: ``DjangoMiddleware``).
 """
 
 from __future__ import annotations
@@ -67,15 +67,18 @@ class WSGIMiddleware:
 
 
 class Body:
-    """A body made with the session current; the session ends when it is exhausted or closed.
+    """A body made with the session current; the session ends when it is closed.
 
-    Or, left unclosed (a test client's answer nobody read), when it is collected.
+    Or when it is exhausted, if the app's body has no ``close``; or, left
+    unclosed (a test client's answer nobody read), when it is collected.
     """
 
-    __slots__ = ("__weakref__", "_body", "_end", "_items", "_started")
+    __slots__ = ("__weakref__", "_body", "_closes", "_end", "_items", "_started")
 
     def __init__(self, body: Iterable[bytes], started: Request) -> None:
         self._body = body
+        # A body that can be closed (Flask's runs its teardown then) ends the session there.
+        self._closes = callable(getattr(body, "close", None))
         self._items: Iterator[bytes] | None = None
         self._started = started
         self._end = weakref.finalize(self, started.end)  # calling it ends the session, once
@@ -92,7 +95,8 @@ class Body:
                 self._items = iter(self._body)
             return next(self._items)
         except StopIteration:
-            self._end()
+            if not self._closes:
+                self._end()
             raise
         except BaseException as exc:
             _failed(started, exc)

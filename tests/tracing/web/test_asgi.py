@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 
 from honeyhive_async import tracing
 from honeyhive_async.tracing.web import ASGIApp, ASGIMiddleware
-from tests.tracing.conftest import Recorder
+from tests.tracing.conftest import Recorder, TracerFactory
 from tests.tracing.web._apps import Boom, children_of_sessions, fetch, inputs, session_views
 
 
@@ -188,3 +188,25 @@ async def test_other_scopes_pass_through(tracer: tracing.Tracer, recorder: Recor
     await ASGIMiddleware(app)({"type": "lifespan"}, None, None)  # type: ignore[arg-type]
 
     assert (["lifespan"], []) == (seen, recorder.events)
+
+
+async def test_without_a_tracer_or_when_disabled_nothing_is_recorded(recorder: Recorder) -> None:
+    """No tracer, or tracing disabled: the app answers as without the middleware."""
+    async with client(starlette_app()) as http:
+        assert 200 == (await http.get("/items/1")).status_code
+        tracing.Tracer(recorder, project="tests")  # type: ignore[arg-type]
+        tracing.disable()
+        assert 500 == (await http.get("/fail")).status_code
+
+    assert [] == recorder.events
+
+
+async def test_a_sampled_out_request_records_nothing_at_all(
+    make_tracer: TracerFactory, recorder: Recorder
+) -> None:
+    """Left out by sampling, the request's calls know it: no session of their own either."""
+    make_tracer(sample_rate=0.0)
+    async with client(starlette_app()) as http:
+        assert 200 == (await http.get("/items/1")).status_code
+
+    assert [] == recorder.events

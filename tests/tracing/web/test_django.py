@@ -136,3 +136,9 @@ async def test_a_streamed_body_ends_the_session_when_it_is_done(
 
     assert ["GET /stream/"] == [name for name, *_ in session_views(recorder)]
     assert [("lookup", True)] * 3 == children_of_sessions(recorder)
+
+
+async def test_without_a_tracer_requests_run_untraced(recorder: Recorder, client: Client) -> None:
+    """No tracer configured: Django answers as without the middleware, nothing is recorded."""
+    assert [200, 500] == [get(client, url) for url in ("/items/1/", "/fail/")]
+    assert [] == recorder.events

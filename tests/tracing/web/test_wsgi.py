@@ -153,3 +153,58 @@ async def test_an_answer_nobody_reads_ends_its_session_when_collected(
         statuses,
         [name for name, *_ in session_views(recorder)],
     )
+
+
+async def test_without_a_tracer_requests_run_untraced(recorder: Recorder, app: Flask) -> None:
+    """No tracer configured: the app answers as without the middleware, nothing is recorded."""
+    assert [200, 500] == [get(app, path) for path in ("/items/1", "/fail")]
+    assert [] == recorder.events
+
+
+class FailingBody:
+    """A body that fails after its first piece, or whose close fails."""
+
+    def __init__(self, fail_in: str) -> None:
+        self.fail_in = fail_in
+        self.sent = 0
+
+    def __iter__(self) -> FailingBody:
+        return self
+
+    def __next__(self) -> bytes:
+        if self.sent and self.fail_in == "next":
+            raise Boom("stream broke")
+        self.sent += 1
+        if self.sent > 1:
+            raise StopIteration
+        return lookup(1) and b"x"
+
+    def close(self) -> None:
+        if self.fail_in == "close":
+            raise Boom("close failed")
+
+
+@pytest.mark.parametrize(
+    ("fail_in", "error"), [("next", "Boom: stream broke"), ("close", "Boom: close failed")]
+)
+async def test_a_body_that_fails_is_the_sessions_error(
+    tracer: tracing.Tracer, recorder: Recorder, fail_in: str, error: str
+) -> None:
+    """A body that raises while it is read or closed: the error is recorded, and propagates."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> FailingBody:
+        start_response("200 OK", [])
+        return FailingBody(fail_in)
+
+    def read_and_close() -> None:
+        body = WSGIMiddleware(app)({"REQUEST_METHOD": "GET"}, lambda status, headers: None)
+        try:
+            b"".join(body)
+        finally:
+            body.close()  # type: ignore[attr-defined]
+
+    with pytest.raises(Boom):
+        read_and_close()
+
+    assert [("GET", inputs("GET", None, {}), {"status": 200}, error)] == session_views(recorder)
+    assert [("lookup", True)] == children_of_sessions(recorder)
