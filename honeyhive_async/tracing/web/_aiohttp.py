@@ -52,11 +52,7 @@ class AiohttpMiddleware:
 
 
 def _start(request: Any) -> Request | None:
-    try:
-        query = list(request.query.items())
-    except Exception:  # a query aiohttp cannot read is left out, never fails the request
-        query = []
-    started = begin(request.method, query)
+    started = begin(request.method, lambda: request.query.items())
     if started is not None:
         try:
             info = request.match_info

@@ -75,10 +75,9 @@ def _start(scope: Scope) -> Request | None:
         if scope.get("type") != "http":
             return None
         method = scope.get("method", "GET")
-        query = query_pairs(scope.get("query_string", b""))
     except Exception:  # an odd scope is passed to the app untraced
         return None
-    return begin(method, query)
+    return begin(method, lambda: query_pairs(scope.get("query_string", b"")))
 
 
 def _copy(scope: Scope) -> Scope:

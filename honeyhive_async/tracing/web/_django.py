@@ -68,15 +68,18 @@ class DjangoMiddleware:
 def _start(request: Any) -> Request | None:
     try:
         method = request.method
-        query = [(name, value) for name, values in request.GET.lists() for value in values]
     except Exception:  # an odd request is handled untraced
         return None
-    started = begin(method, query)
+    started = begin(method, lambda: _query(request))
     if started is not None:
         # A request that takes no attributes: its view's exception is not seen (its 500 is).
         with contextlib.suppress(Exception):
             setattr(request, _ATTRIBUTE, started)
     return started
+
+
+def _query(request: Any) -> list[tuple[str, str]]:
+    return [(name, value) for name, values in request.GET.lists() for value in values]
 
 
 def _answered(started: Request, request: Any, response: Any) -> None:

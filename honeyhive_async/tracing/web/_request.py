@@ -9,7 +9,7 @@ once per 10 s) and the request goes on untouched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import Token
 from typing import Any
 
@@ -22,11 +22,12 @@ __all__ = ["Request", "begin", "query_dict"]
 class Request:
     """The session (or, inside an open span, the span) of one request; ends once."""
 
-    __slots__ = ("error", "method", "node", "params", "route", "status")
+    __slots__ = ("error", "method", "node", "params", "query", "route", "status")
 
-    def __init__(self, node: Node, method: str) -> None:
+    def __init__(self, node: Node, method: str, query: dict[str, str | list[str]]) -> None:
         self.node = node
         self.method = method
+        self.query = query
         self.route: str | None = None
         self.params: dict[str, Any] = {}
         self.status: int | None = None
@@ -56,7 +57,16 @@ class Request:
         try:
             node.name = self.method if self.route is None else f"{self.method} {self.route}"
             if node.recording:
-                node.enrich(inputs={"route": self.route, "path_params": self.params})
+                inputs = {
+                    "method": self.method,
+                    "route": self.route,
+                    "path_params": self.params,
+                    "query": self.query,
+                }
+                if node.inputs == "{}":  # captured once, at the end, when the route is known
+                    node.inputs = node.tracer.capture(inputs)
+                else:  # the app enriched the session's inputs: ours are merged into them
+                    node.enrich(inputs=inputs)
                 node.outputs = {**(node.outputs or {}), "status": self.status}
                 if self.error is None and self.status is not None and self.status >= 500:
                     node.error = f"HTTP {self.status}"
@@ -65,7 +75,11 @@ class Request:
         close_span(node, None, self.error)
 
 
-def begin(method: object, query: Iterable[tuple[str, str]] = ()) -> Request | None:
+Query = Callable[[], Iterable[tuple[str, str]]]
+"""Reads a request's query parameters as name/value pairs (only for a request recorded)."""
+
+
+def begin(method: object, query: Query) -> Request | None:
     """A :class:`Request` for *method* with *query*, or ``None`` when nothing is recorded.
 
     It is a new session, or, when the request is handled inside an open
@@ -82,7 +96,7 @@ def begin(method: object, query: Iterable[tuple[str, str]] = ()) -> Request | No
         return None
 
 
-def _begin(method: str, query: Iterable[tuple[str, str]]) -> Request | None:
+def _begin(method: str, query: Query) -> Request | None:
     parent = CURRENT.get()
     if STATE.find_parent is not None:  # a span of another tracing system may be innermost
         parent = STATE.find_parent(parent)
@@ -94,10 +108,13 @@ def _begin(method: str, query: Iterable[tuple[str, str]]) -> Request | None:
         node = Session(tracer, method)
     else:
         node = Span(parent, method, "chain")
-    if node.recording:
-        inputs = {"method": method, "route": None, "path_params": {}, "query": query_dict(query)}
-        node.inputs = node.tracer.capture(inputs)
-    return Request(node, method)
+    if not node.recording:
+        return Request(node, method, {})
+    try:
+        pairs = query_dict(query())
+    except Exception:  # a query the framework cannot read is left out, never fails the request
+        pairs = {}
+    return Request(node, method, pairs)
 
 
 def query_dict(pairs: Iterable[tuple[str, str]]) -> dict[str, str | list[str]]:

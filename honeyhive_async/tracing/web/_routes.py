@@ -9,6 +9,7 @@ Starlette's ``{item_id:int}``, become ``{item_id}``, as aiohttp's
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,8 +22,11 @@ _CONVERTER = re.compile(r"\{([^{}:]+):[^{}]*\}")
 
 def template(route: object) -> str | None:
     """*route* in the one form (``None`` if it is not text)."""
-    if not isinstance(route, str):
-        return None
+    return _template(route) if isinstance(route, str) else None
+
+
+@functools.lru_cache(maxsize=1024)  # an app has few routes: two regex passes saved per request
+def _template(route: str) -> str:
     route = _CONVERTER.sub(r"{\1}", _ANGLE.sub(r"{\1}", route))
     return route if route.startswith("/") else f"/{route}"
 

@@ -124,10 +124,9 @@ class Body:
 def _start(environ: dict[str, Any]) -> Request | None:
     try:
         method = environ.get("REQUEST_METHOD", "GET")
-        query = query_pairs(environ.get("QUERY_STRING", ""))
     except Exception:  # an odd environ is passed to the app untraced
         return None
-    return begin(method, query)
+    return begin(method, lambda: query_pairs(environ.get("QUERY_STRING", "")))
 
 
 def _answered(started: Request, environ: dict[str, Any], status: object) -> None:

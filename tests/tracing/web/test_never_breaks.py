@@ -3,8 +3,8 @@
 Each example is one request with odd parts (any text in the path, any
 bytes in the query string and headers), handled by a real app with and
 without the middleware: the answers (or the exceptions) are the same, and
-one session is recorded, or none when recording was made to fail (the
-tracer's capture raising when the session opens, or when it closes).
+one session is recorded, or none when opening it was made to fail (and
+one still when capturing its inputs fails as it closes).
 """
 
 from __future__ import annotations
@@ -38,24 +38,22 @@ headers = st.lists(
 
 
 def install(make_tracer: TracerFactory, recorder: Recorder, failure: str) -> tracing.Tracer:
-    """A fresh tracer whose capture raises from the first call ("open"), or after it ("close")."""
+    """A fresh tracer that fails when a session opens ("open") or while it is recorded ("close")."""
     recorder.clear()
     tracer = make_tracer()
-    capture = tracer.capture
-    calls = [0]
 
-    def broken(value: Any) -> str:
-        calls[0] += 1
-        if failure == "open" or (failure == "close" and calls[0] > 1):
-            raise RuntimeError("recording failed")
-        return capture(value)
+    def broken(value: Any) -> Any:
+        raise RuntimeError("recording failed")
 
-    tracer.capture = broken  # type: ignore[method-assign]
+    if failure == "open":  # every new session asks whether it is sampled
+        tracer.samples = broken  # type: ignore[method-assign]
+    elif failure == "close":  # the request's inputs are captured when it ends
+        tracer.capture = broken  # type: ignore[method-assign]
     return tracer
 
 
 def sessions_expected(failure: str) -> int:
-    """A request records one session, unless opening it failed."""
+    """A request records one session (without its inputs if capturing failed), or none."""
     return 0 if failure == "open" else 1
 
 
