@@ -1,4 +1,4 @@
-"""One web request's session: what the aiohttp, ASGI and WSGI middleware share.
+"""One web request's session: what the aiohttp, ASGI, WSGI and Django middleware share.
 
 A :class:`Request` is opened before the app handles the request (so the
 app's traced calls nest under it), learns the route, the status and any
