@@ -7,9 +7,7 @@ first argument, so an application creates one core and shares it.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import math
-import os
 import platform
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,6 +18,7 @@ from yarl import URL
 
 from . import __version__, _defaults
 from ._config import DEFAULT_RETRY, DEFAULT_TIMEOUT, RetryConfig
+from ._defaults import ALLOW_INSECURE_HTTP_ENV, check_key
 from ._utils import AsyncClosing
 
 if TYPE_CHECKING:
@@ -38,8 +37,6 @@ __all__ = [
 DEFAULT_SERVER_URL = "https://api.honeyhive.ai"
 API_KEY_ENV = "HONEYHIVE_API_KEY"
 SERVER_URL_ENV = "HONEYHIVE_SERVER_URL"
-ALLOW_INSECURE_HTTP_ENV = "HONEYHIVE_ALLOW_INSECURE_HTTP"
-"""Set to ``1`` (or ``true``, ``yes``) to let the key travel over plain ``http://`` to any host."""
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 """Bytes of an answer, decompressed, that an operation reads at most.
 
@@ -56,66 +53,20 @@ BearerAuth = str | Callable[[], str] | Callable[[], Awaitable[str]]
 """An API key, or a function (plain or async) returning one (called before every attempt)."""
 
 
-def _is_loopback(host: str) -> bool:
-    name = host.rstrip(".").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def base_url(server_url: object, *, allow_insecure_http: bool = False) -> URL:
     """*server_url* as a base that paths join onto, keeping any path prefix.
 
-    ``ValueError`` (``TypeError`` for a non-string) naming ``server_url``
-    when it is no http(s) URL with a host, carries credentials, or is plain
-    ``http://`` to a host other than this machine without
-    *allow_insecure_http*: the API key would cross the network readable.
+    The rules are :func:`._defaults.check_server_url`'s (``ValueError``,
+    ``TypeError`` for a non-string, naming ``server_url``); what yarl cannot
+    parse is refused the same way.
     """
-    if not isinstance(server_url, str):
-        raise TypeError(f"server_url must be a str, got {type(server_url).__name__}")
+    _defaults.check_server_url(server_url, allow_insecure_http=allow_insecure_http)
+    assert isinstance(server_url, str)
     try:
         url = URL(server_url)
-        host = url.host
     except (TypeError, ValueError) as exc:  # yarl: a bad IPv6 literal, port, or IDNA name
         raise ValueError(f"server_url {server_url!r} is not a valid URL: {exc}") from None
-    if url.scheme not in ("http", "https") or not host:
-        raise ValueError(f"server_url must be an http(s) URL with a host, got {server_url!r}")
-    if url.user is not None or url.password is not None:
-        raise ValueError(
-            "server_url must not carry credentials (user:password@); "
-            "the API key goes in bearer_auth"
-        )
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(host):
-        raise ValueError(
-            f"server_url {str(url)!r} would send the API key unencrypted over plain http:// to "
-            f"another machine; use https://, or opt in with allow_insecure_http=True or "
-            f"{ALLOW_INSECURE_HTTP_ENV}=1 (http:// to localhost is always allowed)"
-        )
     return url.with_path(url.path.rstrip("/") + "/")
-
-
-def check_key(key: object, source: str = "bearer_auth") -> str:
-    """*key* if it can be an API key in a header; ``TypeError``/``ValueError`` naming *source*.
-
-    A key is printable ASCII: a control character (a newline, say) would
-    break the header, and no API key holds anything else. The message
-    never shows the key.
-    """
-    if not isinstance(key, str):
-        raise TypeError(f"{source} must be a str API key, got {type(key).__name__}")
-    token = key[7:] if key[:7].lower() == "bearer " else key
-    if not token.strip():
-        raise ValueError(f"{source} is empty or only whitespace")
-    for position, char in enumerate(key):
-        if not " " <= char <= "~":
-            raise ValueError(
-                f"{source} holds a control or non-ASCII character (U+{ord(char):04X} at "
-                f"position {position}); an API key is printable ASCII"
-            )
-    return key
 
 
 def check_max_response_bytes(value: object) -> int:
@@ -123,10 +74,6 @@ def check_max_response_bytes(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"max_response_bytes must be an integer >= 1 (bytes), got {value!r}")
     return value
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def check_timeout(timeout: object) -> float:
@@ -249,7 +196,7 @@ class HoneyHiveCore(AsyncClosing):
         else:
             self._auth = authorization(check_key(key, key_source))
             self.fixed_credentials = Credentials(self._auth)
-        self._allow_insecure_http = bool(allow_insecure_http) or _env_flag(ALLOW_INSECURE_HTTP_ENV)
+        self._allow_insecure_http = bool(allow_insecure_http) or _defaults.insecure_http_allowed()
         self._base = self._base_url(
             server_url or _defaults.from_env(_defaults.SERVER_URL_VARS) or DEFAULT_SERVER_URL
         )

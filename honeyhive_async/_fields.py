@@ -118,3 +118,10 @@ ENRICH_FIELDS: tuple[str, ...] = (
     "user_properties",
 )
 """What ``enrich``, ``enrich_session`` and ``Span.enrich`` merge in, in their keywords' order."""
+
+STACKTRACE = "stacktrace"
+"""The ``metadata`` key under which an error event keeps its formatted traceback.
+
+``error`` stays ``"Type: message"``; tracing's spans and the OpenTelemetry
+bridge's (from the span's ``exception`` event) put the traceback here.
+"""

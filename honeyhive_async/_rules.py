@@ -51,6 +51,7 @@ __all__ = [
     "MAX_LIMIT",
     "shown",
     "MAX_PAGE",
+    "MAX_TEXT_CHARS",
     "MAX_TIME_MS",
     "MODEL_RULES",
     "NEGATIONS",
@@ -98,6 +99,14 @@ MAX_FIELD_CHARS = 256
 """The longest filter or projection field path."""
 MAX_FIELD_SEGMENTS = 16
 """The most dot-separated segments in a field path."""
+MAX_TEXT_CHARS = 10_000
+"""The most characters of free text a client puts in one text field it makes up itself.
+
+An event's ``error`` (and the traceback tracing keeps with it) and the names
+tracing gives its events: the service refuses no length, but a request has
+a size limit, and one long text must not cost an event its place in it.
+Longer text is cut, saying how long it was.
+"""
 
 EVENT_FIELD_KINDS: Mapping[str, str] = FIELD_KINDS
 """Every top-level field of a stored Event and its kind: text, number, or JSON (nested paths)."""

@@ -549,6 +549,33 @@ async def test_the_report_keeps_at_most_max_report_events(api: FakeAPI, hh: Hone
     assert expected == (len(report.undelivered), report.omitted, report.failed, report.ok, later)
 
 
+async def test_the_report_keeps_json_within_max_report_bytes(
+    api: FakeAPI, hh: HoneyHiveCore, tmp_path: Path
+) -> None:
+    """Past max_report_bytes an event keeps its id, reason and message; the dead letters get all."""
+    api.fallback = status(400)
+    dead = tmp_path / "dead.jsonl"
+    big = [event(n, inputs={"text": "x" * 1000}) for n in range(5)]
+    async with batcher_for(hh, max_report_bytes=2500, dead_letter=dead) as batcher:
+        ids = [await batcher.add(e) for e in big]
+        report = await batcher.flush()
+
+    lines = [json.loads(line) for line in dead.read_text().splitlines()]
+    expected = (
+        ids,
+        [True, True, False, False, False],
+        {"rejected"},
+        [e["inputs"] for e in big],
+    )
+    actual = (
+        [u.event_id for u in report.undelivered],
+        [u.wire is not None for u in report.undelivered],
+        {u.reason for u in report.undelivered},
+        [line["event"]["inputs"] for line in lines],
+    )
+    assert expected == actual
+
+
 # -- deadlines and closing --------------------------------------------------------------
 
 

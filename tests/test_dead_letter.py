@@ -11,7 +11,7 @@ from honeyhive_async import UndeliveredEvent
 from honeyhive_async._batching._dead_letter import append_jsonl
 
 RECORD = UndeliveredEvent(
-    wire={"event_id": "a", "inputs": {"secret": "s"}},
+    body=b'{"event_id":"a","inputs":{"secret":"s"}}',
     kind="event",
     event_id="a",
     reason="gave_up",

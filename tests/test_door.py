@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from honeyhive_async._sync import Handoff, call_in_loop, submit_to_loop
 from honeyhive_async._utils import nests_within
@@ -108,6 +110,20 @@ def test_a_full_handoff_refuses_an_offer() -> None:
     handoff: Handoff[int] = Handoff(2, lambda: None)
     assert (True, True, False) == (handoff.offer(1), handoff.offer(2), handoff.offer(3))
     assert [1, 2] == handoff.snapshot()
+
+
+@given(st.lists(st.binary(max_size=40), max_size=30), st.integers(1, 100))
+def test_a_handoff_holds_at_most_its_bytes(items: list[bytes], max_bytes: int) -> None:
+    """Offers past *max_bytes* are refused, except into an empty queue; taking frees the bytes."""
+    handoff: Handoff[bytes] = Handoff(1000, lambda: None, max_bytes=max_bytes, size=len)
+    held, queued = 0, 0
+    for item in items:
+        fits = queued == 0 or held + len(item) <= max_bytes
+        assert fits == handoff.offer(item)
+        held, queued = (held + len(item), queued + 1) if fits else (held, queued)
+        assert held == handoff.bytes
+    handoff.take()
+    assert (0, True) == (handoff.bytes, handoff.offer(b"x" * (max_bytes + 1)))
 
 
 def test_put_waits_for_room_and_close_wakes_it_with_the_error() -> None:

@@ -10,11 +10,11 @@ from honeyhive_async import Err, Ok, models
 from honeyhive_async._batching._outcome import (
     Item,
     Step,
+    failed_groups,
     maybe_stored,
     reason,
     rejected_indices,
     settle,
-    undelivered,
 )
 from honeyhive_async._result import Result
 from honeyhive_async._retry import IDEMPOTENT
@@ -226,7 +226,33 @@ def test_a_label_starts_the_message() -> None:
     """An item's label (the CLI's file line) names the event in its message."""
     item = Item("event", "a", b'{"event_id":"a"}', label="line 12")
 
-    record = undelivered(item, "rejected", "the server refused it: bad", False)
+    (group,) = failed_groups([item], "rejected", "the server refused it: bad", False)
+    record = group.event(0)
 
     expected = ("line 12: the server refused it: bad", {"event_id": "a"})
     assert expected == (record.message, record.wire)
+
+
+@pytest.mark.parametrize(
+    ("budget", "expected"),
+    [(1_000, (3, 3)), (25, (3, 2)), (12, (3, 1)), (0, (3, 0))],
+)
+def test_a_group_keeps_every_id_and_the_json_that_fits(
+    budget: int, expected: tuple[int, int]
+) -> None:
+    """Ids for every event; their JSON, in order, while the byte budget lasts (12 bytes each)."""
+    items = [Item("event", f"e{n}", b'{"n":"1234"}') for n in range(3)]
+
+    (group,) = failed_groups(items, "gave_up", "down", False, budget)
+
+    assert expected == (len(group.ids), len(group.bodies))
+    assert [None] * (3 - expected[1]) == [u.wire for u in group.events()][expected[1] :]
+
+
+def test_groups_follow_runs_of_one_kind() -> None:
+    """Events and model events given up together make one group per run of a kind."""
+    items = [Item("event", "a", b"{}"), Item("model_event", None, b"{}"), Item("event", "b", b"{}")]
+
+    groups = failed_groups(items, "pending", "late", False)
+
+    assert ["event", "model_event", "event"] == [g.kind for g in groups]

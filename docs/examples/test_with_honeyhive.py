@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from honeyhive_async import EventBatcher, HoneyHiveCore, RetryConfig, errors, funcs, tracing
-from honeyhive_async.testing import BackgroundServer
+from honeyhive_async.testing import BackgroundServer, ServerTracer
 
 
 # The app under test: in your project this is imported from your code.
@@ -23,10 +23,20 @@ def answer(question: str) -> str:
 
 
 @pytest.mark.asyncio  # needed in strict mode, harmless in auto mode
+async def test_the_tracer_fixture(honeyhive_tracer: ServerTracer) -> None:
+    """The honeyhive_tracer fixture records the test's traced calls and reads them back."""
+    with honeyhive_tracer.session("chat"):
+        assert "a document about tea" == answer("tea")
+    assert [("chat", [("answer", [("search", [])])])] == await honeyhive_tracer.shapes()
+    events = await honeyhive_tracer.events()
+    assert {"question": "tea"} == next(e for e in events if e["event_name"] == "search")["inputs"]
+
+
+@pytest.mark.asyncio
 async def test_traced_calls_form_one_session(
     honeyhive_core: HoneyHiveCore, honeyhive_server: BackgroundServer
 ) -> None:
-    """In an async test, a Tracer on the core sends the session tree."""
+    """In an async test, a Tracer of your own on the core sends the session tree."""
     async with EventBatcher(honeyhive_core) as batcher:
         tracer = tracing.Tracer(batcher, project="my-app")
         try:

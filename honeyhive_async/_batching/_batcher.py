@@ -38,8 +38,15 @@ from .._utils import AsyncClosing, event_id_stream
 from ..errors import BatcherClosedError, QueueFullError
 from ._dead_letter import DeadLetterWriter
 from ._intake import Intake
-from ._outcome import AnyEvent, Item, event_kind, prepare, undelivered
-from ._report import DeliveryReport, EventKind, Reason, UndeliveredEvent
+from ._outcome import AnyEvent, Item, event_kind, failed_groups, prepare
+from ._report import (
+    DeliveryReport,
+    EventKind,
+    FailedGroup,
+    Reason,
+    Undelivered,
+    UndeliveredEvent,
+)
 from ._sender import BatchSender, remaining
 
 __all__ = [
@@ -59,6 +66,9 @@ log = logging.getLogger("honeyhive_async")
 
 DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024
 """Encoded bytes per request: 1 MiB under the service's (and the local server's) 5 MiB limit."""
+
+DEFAULT_MAX_REPORT_BYTES = 32 * 1024 * 1024
+"""Bytes of event JSON a report keeps (past them it keeps ids): the queue's default bound."""
 
 _ENVELOPE = len('{"model_events":[]}')
 
@@ -109,6 +119,9 @@ class EventBatcher(AsyncClosing):
     - ``close_timeout`` (10 s): the deadline of ``aclose`` on leaving ``async with``.
     - ``max_report_events`` (100,000): undelivered events kept for the next
       report; more are only counted (and still go to the dead-letter file).
+    - ``max_report_bytes`` (32 MiB): the events' JSON the next report keeps;
+      past it, listed events keep their id, reason and message only
+      (``body`` is ``None``; the dead-letter file has them whole).
 
     A batcher belongs to the event loop it is first used in; it takes no
     loop when built.
@@ -124,6 +137,8 @@ class EventBatcher(AsyncClosing):
         "_omitted",
         "_queued",
         "_queued_bytes",
+        "_report_bytes",
+        "_reported",
         "_sent",
         "_state",
         "_undelivered",
@@ -136,6 +151,7 @@ class EventBatcher(AsyncClosing):
         "max_in_flight",
         "max_queue_bytes",
         "max_queue_events",
+        "max_report_bytes",
         "max_report_events",
         "retries",
         "timeout",
@@ -156,6 +172,7 @@ class EventBatcher(AsyncClosing):
         timeout: float | None = None,
         close_timeout: float = 10.0,
         max_report_events: int = 100_000,
+        max_report_bytes: int = DEFAULT_MAX_REPORT_BYTES,
     ) -> None:
         self._core = core
         self.max_batch_events = _positive_int("max_batch_events", max_batch_events)
@@ -164,6 +181,7 @@ class EventBatcher(AsyncClosing):
         self.max_queue_events = _positive_int("max_queue_events", max_queue_events)
         self.max_queue_bytes = _positive_int("max_queue_bytes", max_queue_bytes)
         self.max_report_events = _positive_int("max_report_events", max_report_events)
+        self.max_report_bytes = _positive_int("max_report_bytes", max_report_bytes)
         self.flush_interval = check_timeout(flush_interval)
         self.close_timeout = check_seconds("close_timeout", close_timeout)
         self.timeout = None if timeout is None else check_timeout(timeout)
@@ -180,7 +198,8 @@ class EventBatcher(AsyncClosing):
         self._state: _LoopState | None = None
         self._buffers: dict[EventKind, _Buffer] = {"event": _Buffer(), "model_event": _Buffer()}
         self._queued = self._queued_bytes = self._sent = self._omitted = 0
-        self._undelivered: list[UndeliveredEvent] = []
+        self._reported = self._report_bytes = 0  # listed in _undelivered: events, JSON bytes
+        self._undelivered: list[FailedGroup | UndeliveredEvent] = []
         self._ids = event_id_stream()
         self._closed = False
         self.final_report: DeliveryReport | None = None
@@ -375,13 +394,24 @@ class EventBatcher(AsyncClosing):
         )
 
     def _record(self, items: list[Item], reason: Reason, message: str, maybe_stored: bool) -> None:
-        """List *items* for the next report and the dead-letter file."""
-        records = [undelivered(i, reason, message, maybe_stored) for i in items]
-        keep = max(0, self.max_report_events - len(self._undelivered))
-        self._undelivered += records[:keep]
-        self._omitted += len(records[keep:])
+        """List *items* for the next report (within its bounds) and the dead-letter file."""
+        keep = max(0, self.max_report_events - self._reported)
+        listed = items[:keep]
+        self._omitted += len(items) - len(listed)
+        groups = self._listing(listed, reason, message, maybe_stored)
+        self._undelivered += groups
+        self._reported += len(listed)
+        self._report_bytes += sum(group.size() for group in groups)
         if self._dead_letter is not None:
-            self._dead_letter.add(records, None if self._state is None else self._state.loop)
+            whole = failed_groups(items, reason, message, maybe_stored)
+            self._dead_letter.add(whole, None if self._state is None else self._state.loop)
+
+    def _listing(
+        self, items: list[Item], reason: Reason, message: str, maybe_stored: bool
+    ) -> list[FailedGroup]:
+        """*items* as report entries, their JSON kept while the report's byte budget lasts."""
+        budget = self.max_report_bytes - self._report_bytes
+        return failed_groups(items, reason, message, maybe_stored, budget)
 
     def _release(self, items: list[Item]) -> None:
         if not items:
@@ -409,10 +439,11 @@ class EventBatcher(AsyncClosing):
             await self._dead_letter.wait(remaining(deadline))
         late = "still being sent at the flush deadline"
         pending = [
-            undelivered(i, "pending", sender.late(batch, late), False)
+            group
             for batch in batches.values()
-            for i in batch.items
-            if not i.done
+            for group in self._listing(
+                [i for i in batch.items if not i.done], "pending", sender.late(batch, late), False
+            )
         ]
         return self._report(pending)
 
@@ -438,7 +469,7 @@ class EventBatcher(AsyncClosing):
             await state.sender.wait(deadline - reserve)
             await state.sender.cancel()
             if self._dead_letter is not None:
-                await self._dead_letter.wait(None)
+                await self._dead_letter.wait(remaining(deadline))
         self.final_report = report = self._report([])
         if self._state is not None and self._state.sender.alarm.suppressed("undelivered"):
             counts = ", ".join(f"{why}: {n}" for why, n in report.by_reason().items())
@@ -447,14 +478,14 @@ class EventBatcher(AsyncClosing):
             )
         return report
 
-    def _report(self, pending: list[UndeliveredEvent]) -> DeliveryReport:
+    def _report(self, pending: list[FailedGroup]) -> DeliveryReport:
         report = DeliveryReport(
             sent=self._sent,
-            undelivered=(*self._undelivered, *pending),
+            undelivered=Undelivered((*self._undelivered, *pending)),
             omitted=self._omitted,
             dead_letter=None if self._dead_letter is None else self._dead_letter.path,
             dead_letter_error=None if self._dead_letter is None else self._dead_letter.take_error(),
         )
-        self._sent = self._omitted = 0
+        self._sent = self._omitted = self._reported = self._report_bytes = 0
         self._undelivered = []
         return report

@@ -1,18 +1,18 @@
 """Dead-letter files: one JSON line per undelivered event, readable by the owner only.
 
 The lines hold whole events (inputs, outputs, user properties): the file is
-created with mode 0600, like the local server's database.
+created with mode 0600, like the local server's database. Each event's JSON
+is copied in as it was queued, never decoded and encoded again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Iterable
 
 from .._utils import PRIVATE_FILE_MODE, open_private
-from ._report import UndeliveredEvent
+from ._report import FailedGroup, UndeliveredEvent
 
 __all__ = ["FILE_MODE", "DeadLetterWriter", "append_jsonl"]
 
@@ -22,14 +22,15 @@ FILE_MODE = PRIVATE_FILE_MODE
 """The mode a dead-letter file is created with: read and write for its owner only."""
 
 
-def append_jsonl(path: str, records: Iterable[UndeliveredEvent]) -> None:
-    """Append one JSON line per record to *path* (runs in a worker thread)."""
-    text = "".join(
-        json.dumps(r.to_json(), ensure_ascii=False, separators=(",", ":"), default=repr) + "\n"
-        for r in records
+def append_jsonl(path: str, records: Iterable[UndeliveredEvent | FailedGroup]) -> None:
+    """Append one JSON line per undelivered event to *path* (runs in a worker thread)."""
+    lines = b"".join(
+        line
+        for record in records
+        for line in (record.jsonl() if isinstance(record, FailedGroup) else [record.jsonl()])
     )
-    with open(path, "a", encoding="utf-8", opener=open_private) as file:
-        file.write(text)
+    with open(path, "ab", opener=open_private) as file:
+        file.write(lines)
 
 
 class DeadLetterWriter:
@@ -43,11 +44,15 @@ class DeadLetterWriter:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._queue: list[UndeliveredEvent] = []
+        self._queue: list[UndeliveredEvent | FailedGroup] = []
         self._task: asyncio.Task[None] | None = None
         self.error: str | None = None
 
-    def add(self, records: list[UndeliveredEvent], loop: asyncio.AbstractEventLoop | None) -> None:
+    def add(
+        self,
+        records: list[UndeliveredEvent | FailedGroup] | list[FailedGroup],
+        loop: asyncio.AbstractEventLoop | None,
+    ) -> None:
         """Queue *records* for the file; start writing on *loop* unless a write is under way."""
         self._queue += records
         idle = self._task is None or self._task.done()

@@ -6,9 +6,11 @@ insides, and they get it here, from ``batcher.intake``:
 
 - tracing's delivery, which encodes events itself and must never wait or
   raise: :meth:`Intake.offer` queues an encoded event at once or raises
-  ``QueueFullError``/``BatcherClosedError``; what it cannot queue it gives
-  up with a reason (:meth:`Intake.give_up`), or only counts when it no
-  longer holds the bytes (:meth:`Intake.count_dropped`);
+  ``QueueFullError``/``BatcherClosedError``, and :meth:`Intake.offer_all`
+  queues what fits of many and returns the rest, at one step per event
+  (no exception each); what it cannot queue it gives up with a reason
+  (:meth:`Intake.give_up`), or only counts when it no longer holds the
+  bytes (:meth:`Intake.count_dropped`);
 - the blocking batcher, which encodes in its caller's thread and moves
   events over on the loop: :meth:`Intake.has_room`, then :meth:`Intake.put`,
   which waits for room; what never got in is given up, or listed as
@@ -27,8 +29,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .._codec import AnyEvent, EncodedEvent
-from ._outcome import Item, undelivered
-from ._report import Reason, UndeliveredEvent
+from ._outcome import Item
+from ._report import FailedGroup, Reason
 
 if TYPE_CHECKING:
     from ._batcher import EventBatcher
@@ -58,6 +60,23 @@ class Intake:
         state = batcher._bind()
         batcher._check_open()
         batcher._offer(_item(event), state)
+
+    def offer_all(self, events: Iterable[EncodedEvent]) -> list[EncodedEvent]:
+        """Queue each of *events* that fits, in order, never waiting; the ones that did not.
+
+        On the batcher's loop. Once one does not fit, the rest are not tried
+        (the order holds). Raises ``BatcherClosedError`` once the batcher is closed.
+        """
+        batcher = self._batcher
+        state = batcher._bind()
+        batcher._check_open()
+        left = list(events)
+        for index, event in enumerate(left):
+            if not batcher._has_room(len(event.data)):
+                batcher._cut_all()  # room only comes from sending
+                return left[index:]
+            batcher._enqueue(_item(event), state)
+        return []
 
     async def put(self, event: EncodedEvent, label: str | None = None) -> None:
         """Queue *event*, already checked and encoded, waiting while the queue is full.
@@ -89,6 +108,11 @@ class Intake:
         """Count *count* events dropped without their bytes: ``omitted`` in the next report."""
         self._batcher._omitted += count
 
-    def pending(self, events: Iterable[EncodedEvent], message: str) -> tuple[UndeliveredEvent, ...]:
-        """Report records for *events* still on their way (``pending``) when a deadline came."""
-        return tuple(undelivered(_item(event), "pending", message, False) for event in events)
+    def pending(self, events: Iterable[EncodedEvent], message: str) -> list[FailedGroup]:
+        """Report entries for *events* still on their way (``pending``) when a deadline came.
+
+        Within the report's bounds, like every entry: ids always, JSON while
+        the byte budget lasts.
+        """
+        items = [_item(event) for event in events]
+        return self._batcher._listing(items, "pending", message, False)

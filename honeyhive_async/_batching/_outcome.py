@@ -17,9 +17,10 @@ whether the batch is split. How each outcome is handled:
 
 from __future__ import annotations
 
-import json
+import itertools
+import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -36,7 +37,7 @@ from ..errors import (
     ResponseValidationError,
     TransportError,
 )
-from ._report import EventKind, Reason, UndeliveredEvent
+from ._report import EventKind, FailedGroup, Reason
 
 __all__ = [
     "AnyEvent",
@@ -44,12 +45,12 @@ __all__ = [
     "Item",
     "Step",
     "event_kind",
+    "failed_groups",
     "maybe_stored",
     "prepare",
     "reason",
     "rejected_indices",
     "settle",
-    "undelivered",
 ]
 
 _INDEXED_ERROR = re.compile(r"\s*(?:model_events|events)\[(\d+)\]\s*:?\s*")
@@ -191,13 +192,38 @@ def maybe_stored(error: HoneyHiveError) -> bool:
     return isinstance(error, ResponseValidationError)
 
 
-def undelivered(item: Item, reason: Reason, message: str, maybe_stored: bool) -> UndeliveredEvent:
-    """The report's record of *item*, its message starting with the item's label."""
-    return UndeliveredEvent(
-        wire=json.loads(item.data),
-        kind=item.kind,
-        event_id=item.event_id,
-        reason=reason,
-        message=message if item.label is None else f"{item.label}: {message}",
-        maybe_stored=maybe_stored,
-    )
+def failed_groups(
+    items: Sequence[Item],
+    reason: Reason,
+    message: str,
+    maybe_stored: bool,
+    max_bytes: float = math.inf,
+) -> list[FailedGroup]:
+    """The report's records of *items*: one group per run of one kind, ids for every item.
+
+    The JSON of the items is kept, in order, while it fits in *max_bytes*
+    (the rest keep only their ids); an item's label starts its message.
+    Costs one step per item and no decoding: this runs after deadlines.
+    """
+    groups = []
+    for kind, run in itertools.groupby(items, key=lambda item: item.kind):
+        events = list(run)
+        kept = 0
+        for item in events:
+            if item.size > max_bytes:
+                break
+            max_bytes -= item.size
+            kept += 1
+        labelled = any(item.label is not None for item in events)
+        groups.append(
+            FailedGroup(
+                kind,
+                reason,
+                message,
+                maybe_stored,
+                tuple([item.event_id for item in events]),
+                tuple([item.data for item in events[:kept]]),
+                tuple([item.label for item in events]) if labelled else None,
+            )
+        )
+    return groups

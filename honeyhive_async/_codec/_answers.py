@@ -11,7 +11,6 @@ its body, and the API key is scrubbed from everything an error keeps
 from __future__ import annotations
 
 import codecs
-import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
@@ -19,7 +18,7 @@ import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from .._result import Err, Ok, Result
-from .._utils import MIN_FRAGMENT, preview, scrub
+from .._utils import MIN_FRAGMENT, load_json, preview, scrub
 from ..errors import (
     APIError,
     PartialBatchError,
@@ -157,7 +156,7 @@ def _text(answer: Answer, chars: int | None = None) -> str:
 def _parse(raw: bytes) -> tuple[Any, str | None]:
     """The JSON value of *raw*, or why it is none (not JSON, not UTF-8, nested too deep)."""
     try:
-        return json.loads(raw.decode()), None
+        return load_json(raw), None
     except RecursionError:
         return None, "the body is JSON nested deeper than Python can read"
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
@@ -212,7 +211,7 @@ def decode(
         content_type = answer.response.content_type
         if not answer.truncated and (content_type == _JSON or content_type.endswith("+json")):
             try:  # the common case, without a detour
-                return Ok(structure(json.loads(answer.raw.decode())))
+                return Ok(structure(load_json(answer.raw)))
             except Exception:  # not JSON, too deep, or another shape: described below
                 pass
         problem = _success_problem(answer, limit)

@@ -14,21 +14,25 @@ surrogate cannot be written as UTF-8), integers too long to write, and
 nesting deeper than the server stores (:data:`._rules.MAX_DEPTH`). Each is
 a ``RequestValidationError`` naming the field; nothing is sent.
 
-All of it is found without walking a valid body in Python: JSON's C
-encoder meets every unencodable value on its way, and the depth is bounded
-from the brackets of the text it wrote (:func:`_surely_shallow`). Only a
-body that fails those cheap checks is walked, to say where.
+All of it is found without walking a valid body in Python: the encoder
+meets every unencodable value on its way, and the depth is bounded from the
+brackets of the text it wrote (:func:`_surely_shallow`). Only a body that
+fails those cheap checks is walked, to say where. The encoder is orjson
+where the ``speed`` extra is installed and it writes the same JSON value,
+else json's C encoder (:func:`.._utils.orjson_dumps`). Both write a
+``uuid.UUID`` as its text and an ``enum.Enum`` member as its value.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 from .. import _rules
 from .._rules import Issue, Path
-from .._utils import make_json_encoder
+from .._utils import make_json_encoder, orjson_dumps
 from ..errors import RequestValidationError
 
 __all__ = [
@@ -41,7 +45,19 @@ __all__ = [
     "unicode_issue",
 ]
 
-encode_json = make_json_encoder()
+
+def _written_as(value: Any) -> Any:
+    """What a ``uuid.UUID`` (its text) or ``enum.Enum`` member (its value) is written as."""
+    uuid = sys.modules.get("uuid")  # no UUID exists before uuid is imported
+    if uuid is not None and isinstance(value, uuid.UUID):
+        return str(value)
+    enum = sys.modules.get("enum")
+    if enum is not None and isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+encode_json = make_json_encoder(default=_written_as)
 
 _ITEM_START = b'{"project":'
 """How every event of a batch body begins: ``project`` is the first field of both event models."""
@@ -60,13 +76,15 @@ def to_json(
     the number of events in a batch body (``None`` for other bodies), which
     lets the depth be bounded event by event.
     """
-    try:
-        text = encode_json(wire)
-        data = text.encode()
-    except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, a surrogate...
-        raise RequestValidationError(_issues(wire, exc, depth), operation_id=operation_id) from None
+    data = orjson_dumps(wire)
+    if data is None:
+        try:
+            data = encode_json(wire).encode()
+        except (TypeError, ValueError, RecursionError) as exc:  # NaN, a set, a cycle, a surrogate
+            issues = _issues(wire, exc, depth)
+            raise RequestValidationError(issues, operation_id=operation_id) from None
     # Fewer brackets than levels: the common case, settled by counting.
-    if (items is None or items <= _FEW_ITEMS) and text.count("{") + text.count("[") <= depth:
+    if (items is None or items <= _FEW_ITEMS) and data.count(b"{") + data.count(b"[") <= depth:
         return data
     if not _surely_shallow(data, depth, items):
         where = too_deep(wire, depth)
@@ -127,21 +145,24 @@ def _scalar_problem(value: Any) -> str | None:
         return None if is_text(value) else "must be valid Unicode text (a lone surrogate)"
     if isinstance(value, float):
         return None if math.isfinite(value) else f"{value} is not a JSON number"
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int):
         try:
             int.__repr__(value)
         except ValueError:  # longer than Python writes integers (4300 digits by default)
             return "is an integer too long to write as JSON"
-        return None
-    if value is None or isinstance(value, bool):
-        return None
-    return f"{type(value).__name__} is not JSON serialisable"
+    return None  # None (every other value was turned into one of these, or refused)
 
 
 def _unencodable(
     value: Any, path: str, outer: frozenset[int] = frozenset()
 ) -> Iterator[tuple[str, str]]:
     """Where *value* holds something JSON cannot carry, and what it is."""
+    if not isinstance(value, (dict, list, tuple, str, int, float, type(None))):
+        try:
+            value = _written_as(value)  # a UUID or an enum member
+        except TypeError:
+            yield path, f"{type(value).__name__} is not JSON serialisable"
+            return
     if isinstance(value, (dict, list, tuple)):
         if id(value) in outer:
             yield path, "contains itself"

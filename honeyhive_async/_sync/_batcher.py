@@ -59,7 +59,10 @@ class EventBatcherSync(Closing):
         self._defaults = core.defaults
         self._ids = iter(models.new_event_id, None)  # safe to share between threads
         self._handoff: Handoff[EncodedEvent] = Handoff(
-            self._batcher.max_queue_events, lambda: shared_loop().call_soon(self._start_drain)
+            self._batcher.max_queue_events,
+            lambda: shared_loop().call_soon(self._start_drain),
+            max_bytes=self._batcher.max_queue_bytes,
+            size=lambda event: len(event.data),
         )
         self._closing = False
         self._task: asyncio.Task[None] | None = None

@@ -6,6 +6,11 @@ delivery use it, and differ only in what a full queue means to them: the
 batcher's callers wait for room (:meth:`Handoff.put`), tracing never waits
 and drops the item, counting it (:meth:`Handoff.offer` returns ``False``).
 
+The queue is bounded by count and, given a *size* of each item, by bytes:
+an item that would take it past *max_bytes* waits (or is refused) like
+one past the count, except into an empty queue, so one large item is
+never refused for its size alone.
+
 The loop is woken once per burst, not once per item: the first item handed
 over after the loop last found the queue empty calls ``wake`` (which
 schedules a drain on the loop), and the drain takes items until
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import collections
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 __all__ = ["Handoff"]
@@ -28,11 +33,22 @@ class Handoff(Generic[T]):
     """Items from any thread to one loop, in order, at most *limit* waiting; thread-safe.
 
     *wake* is called (outside the lock) when a burst begins; it must make
-    the loop drain, and may be called from any thread.
+    the loop drain, and may be called from any thread. With *size* (an
+    item's bytes), at most *max_bytes* wait too.
     """
 
-    def __init__(self, limit: int, wake: Callable[[], object]) -> None:
+    def __init__(
+        self,
+        limit: int,
+        wake: Callable[[], object],
+        *,
+        max_bytes: int | None = None,
+        size: Callable[[T], int] | None = None,
+    ) -> None:
         self.limit = limit
+        self.max_bytes = max_bytes
+        self._size = size
+        self.bytes = 0  # of the waiting items, when they have a size
         self._wake = wake
         self._items: collections.deque[T] = collections.deque()
         self._cond = threading.Condition(threading.Lock())
@@ -54,12 +70,28 @@ class Handoff(Generic[T]):
         """Whether the taker said it has no room (:meth:`pause`)."""
         return self._paused
 
+    def _full(self, size: int) -> bool:  # under the lock
+        if len(self._items) >= self.limit:
+            return True
+        return (
+            self.max_bytes is not None and bool(self._items) and self.bytes + size > self.max_bytes
+        )
+
+    def _sized(self, item: T) -> int:
+        return 0 if self._size is None else self._size(item)
+
+    def _taken(self, items: Iterable[T]) -> None:  # under the lock
+        if self._size is not None:
+            self.bytes -= sum(map(self._size, items))
+
     def offer(self, item: T) -> bool:
         """Hand *item* over without waiting; ``False`` (and nothing queued) when full."""
+        size = self._sized(item)
         with self._cond:
-            if len(self._items) >= self.limit:
+            if self._full(size):
                 return False
             self._items.append(item)
+            self.bytes += size
             if self._scheduled:
                 return True
             self._scheduled = True
@@ -72,8 +104,9 @@ class Handoff(Generic[T]):
         Once :meth:`close` was called, raises what *closed* makes, also
         while waiting.
         """
+        size = self._sized(item)
         with self._cond:
-            while (self._paused or len(self._items) >= self.limit) and not self._closed:
+            while (self._paused or self._full(size)) and not self._closed:
                 self._waiting += 1
                 try:
                     self._cond.wait()
@@ -82,6 +115,7 @@ class Handoff(Generic[T]):
             if self._closed:
                 raise closed()
             self._items.append(item)
+            self.bytes += size
             if self._scheduled:
                 return
             self._scheduled = True
@@ -106,7 +140,7 @@ class Handoff(Generic[T]):
     def pop(self) -> None:
         """Remove the oldest item (taken by the loop), making room for a waiting putter."""
         with self._cond:
-            self._items.popleft()
+            self._taken([self._items.popleft()])
             if self._waiting:
                 self._cond.notify_all()
 
@@ -115,6 +149,7 @@ class Handoff(Generic[T]):
         with self._cond:
             items = list(self._items)
             self._items.clear()
+            self.bytes = 0
             self._scheduled = False
             if self._waiting:
                 self._cond.notify_all()
@@ -135,6 +170,7 @@ class Handoff(Generic[T]):
     def reset(self) -> None:
         """Forget everything (in a forked child, whose items are the parent's)."""
         self._items.clear()
+        self.bytes = 0
         self._cond = threading.Condition(threading.Lock())
         self._scheduled = self._paused = self._closed = False
         self._waiting = 0

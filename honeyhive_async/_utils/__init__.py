@@ -12,13 +12,22 @@ files only their owner reads (:mod:`._files`), rate-limited warnings
 from ._closing import AsyncClosing, AsyncResource, Closing
 from ._files import PRIVATE_FILE_MODE, open_private
 from ._ids import event_id_stream, new_event_id, new_event_ids
-from ._json import make_json_encoder, nests_within
+from ._json import (
+    JSON_ENGINE_ENV,
+    json_engine,
+    load_json,
+    make_json_encoder,
+    nests_within,
+    orjson_dumps,
+    set_json_engine,
+)
 from ._logging import configure as configure_logging
 from ._process import after_fork, at_exit, before_fork, close_at_exit
 from ._secrets import MIN_FRAGMENT, preview, scrub
 from ._warnings import RateLimitedLog
 
 __all__ = [
+    "JSON_ENGINE_ENV",
     "MIN_FRAGMENT",
     "PRIVATE_FILE_MODE",
     "RateLimitedLog",
@@ -31,11 +40,15 @@ __all__ = [
     "close_at_exit",
     "configure_logging",
     "event_id_stream",
+    "json_engine",
+    "load_json",
     "make_json_encoder",
     "new_event_id",
     "nests_within",
     "new_event_ids",
     "open_private",
+    "orjson_dumps",
     "preview",
     "scrub",
+    "set_json_engine",
 ]

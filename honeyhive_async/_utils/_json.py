@@ -1,12 +1,125 @@
-"""Compact JSON text with json's C encoder built once (standard library only)."""
+"""JSON text: json's C encoder built once, and orjson where the ``speed`` extra is installed.
+
+Standard library only at import: orjson (``pip install 'honeyhive-async[speed]'``)
+is imported on first use, by :func:`orjson_dumps` and :func:`load_json`, and
+only ever as a faster route to the same JSON values. Each of them hands back
+to the standard library whenever orjson would answer differently, so what is
+sent and read does not depend on whether it is installed. ``HONEYHIVE_JSON=stdlib``
+leaves orjson unused.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["make_json_encoder", "nests_within"]
+__all__ = [
+    "JSON_ENGINE_ENV",
+    "json_engine",
+    "load_json",
+    "make_json_encoder",
+    "nests_within",
+    "orjson_dumps",
+    "set_json_engine",
+]
+
+JSON_ENGINE_ENV = "HONEYHIVE_JSON"
+"""Set to ``stdlib`` to leave orjson unused even where it is installed."""
+
+_UNRESOLVED: Any = object()
+_orjson: Any = _UNRESOLVED
+"""The orjson module, ``None`` where it is missing or switched off; looked up on first use."""
+_OPTIONS = 0
+_WIDE_DIGITS = re.compile(rb"[0-9]{19}")
+"""A run of digits that may be an integer orjson reads as a float (beyond 64 bits)."""
+
+
+def _resolve() -> Any:
+    global _orjson, _OPTIONS
+    _orjson = None
+    if os.environ.get(JSON_ENGINE_ENV, "").strip().lower() != "stdlib":
+        try:
+            import orjson
+        except ImportError:
+            return None
+        # Exact types only: subclasses, dates and dataclasses go to ``default``, which
+        # refuses them, so that the standard encoder decides what becomes of them.
+        _OPTIONS = (
+            orjson.OPT_PASSTHROUGH_SUBCLASS
+            | orjson.OPT_PASSTHROUGH_DATETIME
+            | orjson.OPT_PASSTHROUGH_DATACLASS
+        )
+        _orjson = orjson
+    return _orjson
+
+
+def set_json_engine(name: str | None) -> None:
+    """Use ``"orjson"`` (``ImportError`` where it is missing) or ``"stdlib"``; ``None`` looks again.
+
+    For tests and benchmarks that run both engines in one process; programs
+    set :data:`JSON_ENGINE_ENV` instead.
+    """
+    global _orjson
+    _orjson = _UNRESOLVED
+    if name == "stdlib":
+        _orjson = None
+    elif name == "orjson":
+        import orjson  # noqa: F401  (ImportError where the extra is missing)
+
+        if _resolve() is None:
+            raise ImportError(f"{JSON_ENGINE_ENV}=stdlib switches orjson off")
+
+
+def json_engine() -> str:
+    """``"orjson"`` or ``"stdlib"``: what :func:`orjson_dumps` and :func:`load_json` use."""
+    found = _resolve() if _orjson is _UNRESOLVED else _orjson
+    return "stdlib" if found is None else "orjson"
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def orjson_dumps(value: Any) -> bytes | None:
+    """Compact UTF-8 JSON of *value* by orjson, or ``None`` where the standard encoder must answer.
+
+    ``None`` without orjson, and whenever orjson's answer could differ from
+    :func:`make_json_encoder`'s: a value it refuses (a lone surrogate, an
+    integer beyond 64 bits, a key that is not a string, a subclass, a date,
+    nesting past 255 levels) and any ``null`` in its output, since orjson
+    writes ``NaN`` and the infinities as ``null`` where the standard encoder
+    refuses them. The standard encoder then gives the value or the error.
+    """
+    dumps = _resolve() if _orjson is _UNRESOLVED else _orjson
+    if dumps is None:
+        return None
+    try:
+        data: bytes = dumps.dumps(value, default=_refuse, option=_OPTIONS)
+    except Exception:  # orjson.JSONEncodeError (a TypeError), or whatever a value raised
+        return None
+    return None if b"null" in data else data
+
+
+def load_json(raw: bytes) -> Any:
+    """The JSON value of UTF-8 *raw*, as ``json.loads(raw.decode())`` gives it.
+
+    By orjson where it is installed and reads the same value; the standard
+    library where it refuses the text (``NaN``, a lone surrogate escape, a
+    number beyond a double) or might read an integer of 19 digits or more as
+    a float. Raises ``ValueError`` (``UnicodeDecodeError``, ``JSONDecodeError``)
+    or ``RecursionError`` as ``json.loads`` does.
+    """
+    loads = _resolve() if _orjson is _UNRESOLVED else _orjson
+    if loads is not None and _WIDE_DIGITS.search(raw) is None:
+        try:
+            return loads.loads(raw)
+        except Exception:  # orjson.JSONDecodeError: the standard library says what is wrong
+            pass
+    return json.loads(raw.decode())
+
 
 _C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
 

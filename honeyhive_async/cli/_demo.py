@@ -1,26 +1,33 @@
-"""``python -m honeyhive_async demo``: the reference examples, end to end.
+"""``python -m honeyhive_async demo``: tracing and the reference examples, end to end.
 
-Runs the reference document's six examples through the standalone functions
-as one asyncio pipeline (independent calls concurrently), reads the stored
-events back with filters, and prints what the server kept. With no API key it
-starts the embedded local server, so it works offline; with an API key and a
-server URL it talks to that server instead.
+First traces a small pipeline (a chain, a search, a tool that fails, a
+simulated model call and a stream; :mod:`._demo_pipeline`) and prints the
+session as the server stored it, as a tree, and where to look at it. Then
+runs the reference document's six examples through the standalone
+functions as one asyncio pipeline (independent calls concurrently), reads
+the stored events back with filters, and prints what the server kept. With
+no API key it starts the embedded local server, so it works offline; with
+an API key and a server URL (also the ``HH_API_URL`` and ``HH_API_KEY``
+lines ``serve`` prints) it talks to that server instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TextIO
 
 from .. import funcs, models
 from .._core import API_KEY_ENV, SERVER_URL_ENV, HoneyHiveCore
+from .._defaults import API_KEY_VARS, SERVER_URL_VARS, from_env
 from .._result import Result
 from ._demo_examples import EXAMPLES
+from ._demo_pipeline import PROJECT as PIPELINE_PROJECT
+from ._demo_pipeline import run_pipeline, tree_lines
 from ._options import Command
 
 __all__ = ["COMMAND", "add_arguments", "run"]
@@ -39,16 +46,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``demo`` to *parser*."""
     parser.add_argument(
         "--server-url",
-        default=os.environ.get(SERVER_URL_ENV),
+        default=from_env(SERVER_URL_VARS),
         help="a HoneyHive server to use instead of the embedded one "
-        f"(default: ${SERVER_URL_ENV}); needs an API key",
+        f"(default: ${SERVER_URL_ENV}, else $HH_API_URL); needs an API key",
     )
-    parser.add_argument("--api-key", help=f"API key (default: ${API_KEY_ENV})")
+    parser.add_argument("--api-key", help=f"API key (default: ${API_KEY_ENV}, else $HH_API_KEY)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo (options ``server_url``, ``api_key``); 0 when every step succeeded."""
-    key = args.api_key or os.environ.get(API_KEY_ENV)
+    key = args.api_key or from_env(API_KEY_VARS)
     if key and not args.server_url:
         print(
             f"{API_KEY_ENV} is set but no --server-url: using the embedded server "
@@ -78,7 +85,10 @@ async def _target(remote: tuple[str, str] | None, out: TextIO) -> AsyncIterator[
 
 async def _main(remote: tuple[str, str] | None, out: TextIO) -> int:
     async with _target(remote, out) as core:
+        traced = await _run_pipeline(core, remote, out)
+        print("\nThe six operations of the Events API (funcs.*):\n", file=out)
         failures, queries = await _run_examples(core, out)
+    failures += not traced
     rows = [
         _row(project, event)
         for project, query in zip(PROJECTS, queries, strict=True)
@@ -92,6 +102,36 @@ async def _main(remote: tuple[str, str] | None, out: TextIO) -> int:
         file=out,
     )
     return 1 if failures else 0
+
+
+async def _run_pipeline(core: HoneyHiveCore, remote: tuple[str, str] | None, out: TextIO) -> bool:
+    """Trace the pipeline, print its session as a tree and where to look at it; ``True``: done."""
+    print(
+        "A traced pipeline (@tracing.trace): a chain, a search, a tool that fails, "
+        "a model call and a stream\n",
+        file=out,
+    )
+    session_id, trees = await run_pipeline(core, out)
+    if trees is None:
+        return False
+    print("\n".join(tree_lines(trees)), file=out)
+    print(f"\n  {_where_to_look(remote, session_id)}", file=out)
+    return True
+
+
+def _where_to_look(remote: tuple[str, str] | None, session_id: str) -> str:
+    """The viewer's link to the session when a local server serves it, else how to get one."""
+    if remote is None:
+        return (
+            "To look at it in the viewer: run `python -m honeyhive_async serve`, export the\n"
+            "  two lines it prints, run this demo again in that shell and open the link it prints."
+        )
+    url = remote[0].rstrip("/")
+    host = urllib.parse.urlsplit(url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        return f"Look for session {session_id} in project {PIPELINE_PROJECT!r}."
+    query = urllib.parse.urlencode({"project": PIPELINE_PROJECT, "session": session_id})
+    return f"Look at it in the viewer: {url}/?{query}"
 
 
 async def _run_examples(

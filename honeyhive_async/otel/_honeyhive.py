@@ -14,14 +14,11 @@ event and keeps them out of ``metadata``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from .._fields import OBJECT_FIELDS
-from .._rules import MAX_DEPTH
-from .._utils import nests_within
-from ._values import plain
+from ._values import indexes, parse_json, plain
 
 __all__ = ["EVENT_TYPES", "FIELD_PREFIXES", "ROUTING", "HoneyHiveFields", "split"]
 
@@ -100,7 +97,10 @@ def split(attributes: Mapping[Any, Any]) -> tuple[dict[Any, Any], HoneyHiveField
         elif key not in _DROPPED:
             rest[key] = value
     for field, pairs in flat.items():
-        own.fields[field] = _unflatten(pairs)
+        try:
+            own.fields[field] = _unflatten(pairs)
+        except Exception:  # a bug must cost this field its shape, not the span its event
+            own.fields[field] = {tail or "value": plain(value) for tail, value in pairs}
     return rest, own
 
 
@@ -109,7 +109,7 @@ def _unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     tail) that is an object is merged in; the last of two values for one path wins."""
     root: dict[str, Any] = {}
     for tail, value in pairs:
-        plain_value = _parsed(plain(value))
+        plain_value = parse_json(value)
         if not tail:
             if isinstance(plain_value, dict):
                 root.update(plain_value)
@@ -132,28 +132,8 @@ def _listify(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     items = {key: _listify(item) for key, item in value.items()}
-    if items and all(key.isdigit() for key in items):
-        ordered = sorted(items, key=int)
-        if [int(key) for key in ordered] == list(range(len(ordered))):
-            return [items[key] for key in ordered]
+    found = indexes(items)
+    if items and found is not None and sorted(found) == list(range(len(found))):
+        ordered = sorted(zip(found, items.values(), strict=True), key=lambda pair: pair[0])
+        return [item for _, item in ordered]
     return items
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _parsed(value: Any) -> Any:
-    """A text holding a JSON object or array as that value (the tracer writes dicts so).
-
-    Text that does not parse, or holds ``NaN``, or nests deeper than
-    :data:`MAX_DEPTH` levels (whether the parser gives up first depends on
-    the Python version), stays text.
-    """
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            parsed = json.loads(value, parse_constant=_no_constant)
-        except (ValueError, RecursionError):
-            return value
-        return parsed if nests_within(parsed, MAX_DEPTH) else value
-    return value

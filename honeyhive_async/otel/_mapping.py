@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from ..tracing._bridge import model_fields
+from .._fields import STACKTRACE
+from ..tracing._bridge import bounded_trace, cut, model_fields
 from . import _honeyhive
 from ._conventions import (
     DEFAULT_MODEL,
@@ -101,6 +102,7 @@ class _Fields:
         "out_messages",
         "out_values",
         "rest",
+        "stacktrace",
         "usage",
     )
 
@@ -118,6 +120,7 @@ class _Fields:
         self.out_values: dict[str, Any] = {}
         self.lists: dict[tuple[str, str], list[tuple[str, Any]]] = {}
         self.rest: dict[str, Any] = {}
+        self.stacktrace: str | None = None
 
     def put(self, field: str, name: str, key: str, value: Any) -> None:
         """Send one attribute to ``(field, name)`` (first value wins where two rules meet)."""
@@ -154,7 +157,17 @@ class _Fields:
         # "drop": read by no one
 
     def take(self, key: str, value: Any) -> None:
-        """Route one attribute: an exact rule, a prefix rule, or metadata."""
+        """Route one attribute: an exact rule, a prefix rule, or metadata.
+
+        An attribute a rule cannot read lands in metadata as it is: one bad
+        attribute costs its own place, never the span its event.
+        """
+        try:
+            self._route(key, value)
+        except Exception:
+            self.rest[key] = value
+
+    def _route(self, key: str, value: Any) -> None:
         exact = EXACT.get(key)
         if exact is not None:
             self.put(exact[0], exact[1], key, value)
@@ -173,7 +186,11 @@ class _Fields:
     def rebuild_lists(self) -> None:
         """Turn the collected indexed attributes into their lists and objects."""
         for (field, name), pairs in self.lists.items():
-            tree = listify(unflatten(pairs))
+            try:
+                tree = listify(unflatten(pairs))
+            except Exception:  # kept flat, in metadata, rather than losing the span
+                self.metadata.setdefault(name, {rest: bounded(value) for rest, value in pairs})
+                continue
             if field in ("input_messages", "output_messages"):
                 items = tree if isinstance(tree, list) else [tree]
                 (self.in_messages if field == "input_messages" else self.out_messages).extend(items)
@@ -280,7 +297,9 @@ def map_values(span: SpanValues) -> dict[str, Any]:
     if error is None and span.failed:
         error = span.status_description or attributes.get("error.type") or "error"
     if error is not None:
-        event["error"] = str(error)
+        event["error"] = cut(str(error))
+    if fields.stacktrace is not None:
+        event["metadata"].setdefault(STACKTRACE, fields.stacktrace)
     honeyhive.apply(event)
     return event
 
@@ -383,8 +402,9 @@ def _read_events(fields: _Fields, span: SpanValues, otel: dict[str, Any]) -> str
             kind = attributes.get("exception.type") or "exception"
             text = attributes.get("exception.message")
             error = f"{kind}: {text}" if text else str(kind)
-            if "exception.stacktrace" in attributes:
-                otel["stacktrace"] = bounded(attributes["exception.stacktrace"])
+            trace = attributes.get("exception.stacktrace")
+            if trace is not None:
+                fields.stacktrace = bounded_trace(str(trace))
         elif name in EVENT_MESSAGES:
             field, role = EVENT_MESSAGES[name]
             into = fields.in_messages if field == "input_messages" else fields.out_messages

@@ -27,10 +27,11 @@ from ..tracing._bridge import (
     Node,
     Session,
     current_node,
+    cut,
+    describe,
     emit,
     flush,
     proxy_node,
-    reject,
     send_session,
     trace_session,
     warn_limited,
@@ -137,7 +138,7 @@ class HoneyHiveSpanProcessor(SpanProcessor):
         self.filtered = 0
         """Ended spans not sent because ``only_genai`` left them out."""
         self.failed = 0
-        """Spans whose event could not be built (reported as rejected, logged)."""
+        """Spans whose attributes could not be mapped (sent without them, logged)."""
         self.untracked = 0
         """Spans that started while :data:`MAX_TRACKED` spans were open."""
         self._lock = threading.Lock()
@@ -339,14 +340,12 @@ class HoneyHiveSpanProcessor(SpanProcessor):
             return
         try:
             fields = map_span(span)
-        except Exception as exc:  # a bug in the mapping must not lose the span silently
+        except Exception as exc:  # a bug in the mapping: the span is sent with what is sure
             self.failed += 1
-            reject(
-                tracer,
-                record.event_id,
-                f"otel bridge: mapping span {span.name!r} failed: {type(exc).__name__}: {exc}",
-            )
-            return
+            reason = f"mapping span {record.name!r} failed: {cut(describe(exc), 500)}"
+            warn_limited("otel-map", "otel bridge: %s; sent without its attributes", reason)
+            fields = {"event_type": "chain", "inputs": {}, "config": {}}
+            fields["metadata"] = {"otel": {"mapping_error": reason}}
         start, end, duration = _times(span)
         event = {
             "event_id": record.event_id,

@@ -9,9 +9,11 @@ helpers do that conversion for :mod:`._mapping` (and :func:`plain` for
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._rules import MAX_DEPTH
+from .._utils import nests_within
 from ._conventions import UNWRAP
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "MAX_STRING",
     "bounded",
     "bounded_mapping",
+    "indexes",
     "listify",
     "nest",
     "parse_json",
@@ -61,6 +64,21 @@ def unflatten(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return root
 
 
+def indexes(keys: Iterable[str]) -> list[int] | None:
+    """*keys* as list indexes when each is one (ASCII digits, 18 at most), else ``None``.
+
+    ``"²"`` is a digit to ``str.isdigit`` but no number to ``int``, and an
+    index of 5,000 digits is past what ``int`` converts: with either, the
+    keys stay keys.
+    """
+    found = []
+    for key in keys:
+        if not (key.isascii() and key.isdigit() and len(key) <= 18):
+            return None
+        found.append(int(key))
+    return found
+
+
 def listify(value: Any) -> Any:
     """Objects keyed by indexes become lists (in index order); one-key wrappers are unwrapped."""
     if not isinstance(value, dict):
@@ -70,19 +88,35 @@ def listify(value: Any) -> Any:
         if key in UNWRAP:
             return listify(inner)
     items = {k: listify(v) for k, v in value.items()}
-    if items and all(k.isdigit() for k in items):
-        return [items[k] for k in sorted(items, key=int)]
+    found = indexes(items)
+    if items and found is not None:
+        return [item for _, item in sorted(zip(found, items.values(), strict=True), key=_first)]
     return items
 
 
+def _first(pair: tuple[int, Any]) -> int:
+    return pair[0]
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def parse_json(value: Any) -> Any:
-    """*value* parsed when it is the text of a JSON object or array; otherwise as it is."""
+    """*value* parsed when it is the text of a JSON object or array; otherwise as it is.
+
+    Text that does not parse, or holds ``NaN``, or nests deeper than
+    :data:`MAX_DEPTH` levels (whether the parser gives up first depends on
+    the Python version), stays text. Attribute sequences (tuples) become lists.
+    """
+    value = plain(value)
     if isinstance(value, str) and value[:1] in ("{", "["):
         try:
-            return json.loads(value)
-        except ValueError:
+            parsed = json.loads(value, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
             return value
-    return plain(value)
+        return parsed if nests_within(parsed, MAX_DEPTH) else value
+    return value
 
 
 def plain(value: Any) -> Any:

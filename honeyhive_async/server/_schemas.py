@@ -55,18 +55,21 @@ _OBJ_LIST: Schema = {"type": "array", "items": {"type": "object", "additionalPro
 
 _CREATE_EVENT: Schema = {
     "type": "object",
-    "description": "One event to store. Unknown keys are ignored; null means absent. "
+    "description": "One event to store. A key that is not a field is refused (400, naming "
+    "it), as the SDK refuses it; null means absent. "
     "A session event has no parent, and its event_id and session_id, when both are given, "
     "are equal (and, in a single-session batch, the batch's session_id).",
     "required": [field.column for field in EVENT_FIELDS if field.required],
     "properties": {field.column: field.create_schema for field in EVENT_FIELDS},
+    "additionalProperties": False,
     "if": {"properties": {"event_type": {"const": "session"}}, "required": ["event_type"]},
     "then": {"properties": {"parent_id": {"type": "null"}}},
 }
 
 _CREATE_MODEL_EVENT: Schema = {
     "type": "object",
-    "description": "A model call; stored as an event of type `model` (see docs/server.md).",
+    "description": "A model call; stored as an event of type `model` (see docs/server.md). "
+    "A key that is not a field is refused (400, naming it).",
     "required": ["project", "model", "provider", "messages", "response", "duration", "usage"],
     "properties": {
         "project": {**_ID, "description": "The project's name."},
@@ -87,6 +90,7 @@ _CREATE_MODEL_EVENT: Schema = {
         "tool_choice": _STR,
         "response_format": _OBJ,
     },
+    "additionalProperties": False,
 }
 
 _FIELD = {field.name: field for field in EVENT_FIELDS}

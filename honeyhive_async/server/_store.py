@@ -24,6 +24,7 @@ from ._query import EventQuery, project_event
 from ._trees import (
     attach_children,
     merge_session,
+    merged_ids,
     page_statement,
     settle_session_starts,
     stored_ids,
@@ -163,8 +164,7 @@ class _Database:
         found = self.conn.execute(
             "SELECT children_ids FROM events WHERE event_id = ?", (session["event_id"],)
         ).fetchone()
-        children = json.loads(found[0])
-        children += [c for c in session["children_ids"] if c not in children]
+        children = merged_ids(json.loads(found[0]), session["children_ids"])
         self.conn.execute(
             "UPDATE events SET children_ids = ? WHERE event_id = ?",
             (json.dumps(children), session["event_id"]),

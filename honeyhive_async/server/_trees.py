@@ -22,9 +22,10 @@ caller's transaction.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .._fields import SESSION_OBJECTS
@@ -38,6 +39,7 @@ __all__ = [
     "add_session_start",
     "attach_children",
     "merge_session",
+    "merged_ids",
     "page_statement",
     "settle_session_starts",
     "stored_ids",
@@ -112,6 +114,16 @@ def _reset_session_start(conn: sqlite3.Connection, session_id: str) -> None:
     )
 
 
+def merged_ids(stored: Iterable[str], new: Iterable[str]) -> list[str]:
+    """The ids of *stored* and then those of *new* not among them, each once, in order.
+
+    Linear: a session's ``children_ids`` can hold hundreds of thousands of
+    ids (a 5 MiB body), and a merge that searched the list for each new id
+    would hold the store's one thread for minutes.
+    """
+    return list(dict.fromkeys(itertools.chain(stored, new)))
+
+
 def merge_session(conn: sqlite3.Connection, event: Mapping[str, Any]) -> None:
     """Merge a session event into the stored session with its id; nothing if there is none.
 
@@ -130,8 +142,7 @@ def merge_session(conn: sqlite3.Connection, event: Mapping[str, Any]) -> None:
         return
     stored = dict(zip(columns, found, strict=True))
     values = [json.dumps({**json.loads(stored[name]), **event[name]}) for name in SESSION_OBJECTS]
-    children = json.loads(stored["children_ids"])
-    children += [c for c in event["children_ids"] if c not in children]
+    children = merged_ids(json.loads(stored["children_ids"]), event["children_ids"])
     values += [json.dumps(children), stored["error"] if event["error"] is None else event["error"]]
     values += [event[name] for name in _SESSION_SCALARS]
     sets = ", ".join(f"{name} = ?" for name in (*columns, *_SESSION_SCALARS))
@@ -177,9 +188,7 @@ def attach_children(conn: sqlite3.Connection, events: Sequence[dict[str, Any]]) 
     for parent_id, event_id in rows:
         found.setdefault(parent_id, []).append(event_id)
     for event in events:
-        event["children_ids"] = list(
-            dict.fromkeys([*event["children_ids"], *found.get(event["event_id"], ())])
-        )
+        event["children_ids"] = merged_ids(event["children_ids"], found.get(event["event_id"], ()))
 
 
 def add_session_start(conn: sqlite3.Connection) -> None:

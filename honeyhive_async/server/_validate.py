@@ -217,6 +217,9 @@ def _compile(schema: Mapping[str, Any]) -> Checker:
     has_bounds = any(key in schema for key in ("enum", "minimum", "maximum", "minLength"))
     required = tuple(schema.get("required", ()))
     properties = tuple((name, _compile(sub)) for name, sub in schema.get("properties", {}).items())
+    # A closed object (an event) names its fields: anything else is refused, as the client does.
+    known = frozenset(name for name, _ in properties)
+    closed = schema.get("additionalProperties") is False
     items = _compile(schema["items"]) if "items" in schema else None
 
     def check_value(value: Any) -> None:
@@ -225,6 +228,9 @@ def _compile(schema: Mapping[str, Any]) -> Checker:
         if has_bounds:
             _check_bounds(value, schema, ())
         if type(value) is dict:
+            if closed and not known.issuperset(value):
+                unknown = next(name for name in value if name not in known)
+                raise Invalid((unknown,), "unknown field")
             for name in required:
                 if value.get(name) is None:
                     raise Invalid((name,), "is required")

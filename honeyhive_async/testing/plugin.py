@@ -9,8 +9,12 @@ pytest loads it through the ``pytest11`` entry point ``honeyhive_async``
 - ``honeyhive_env``: ``HONEYHIVE_API_KEY`` and ``HONEYHIVE_SERVER_URL`` set
   to ``honeyhive_server`` for one test;
 - ``honeyhive_project``: a project name no other test uses;
+- ``honeyhive_tracer``: a ``Tracer`` on ``honeyhive_server`` (its core and
+  batcher on the server's thread), installed for one test, with
+  ``events()``, ``trees()`` and ``shapes()`` of what the test traced;
 - ``@pytest.mark.honeyhive_faults(*kinds, rate=1.0, ...)``: fault injection
-  on the test's servers while the test function runs.
+  on the test's servers while the test function runs; the plugin's cores
+  then retry without waiting (:data:`~honeyhive_async.testing.QUICK_RETRY`).
 
 See ``docs/testing.md``.
 """
@@ -19,12 +23,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
 from .._core import API_KEY_ENV, SERVER_URL_ENV, HoneyHiveCore
 from ._background import BackgroundServer
 from ._names import unique_project
+from ._tracer import QUICK_RETRY, ServerTracer, no_wait, trace_to
 
 try:
     from pytest_asyncio import fixture as _async_fixture
@@ -39,6 +45,7 @@ __all__ = [
     "honeyhive_project",
     "honeyhive_server",
     "honeyhive_server_session",
+    "honeyhive_tracer",
     "pytest_configure",
     "pytest_runtest_call",
 ]
@@ -89,13 +96,40 @@ def honeyhive_server_session() -> Iterator[BackgroundServer]:
         yield server
 
 
+def _retries(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The retry options of the plugin's cores: no waits in a test with injected faults.
+
+    Its requests fail by design; the default backoff would only make it
+    slow (seconds per failed delivery), never different.
+    """
+    if request.node.get_closest_marker(FAULTS_MARKER) is None:
+        return {}
+    return {"retry_config": QUICK_RETRY, "sleep": no_wait}
+
+
 @_async_fixture
-async def honeyhive_core(honeyhive_server: BackgroundServer) -> AsyncIterator[HoneyHiveCore]:
+async def honeyhive_core(
+    honeyhive_server: BackgroundServer, request: pytest.FixtureRequest
+) -> AsyncIterator[HoneyHiveCore]:
     """A ``HoneyHiveCore`` aimed at ``honeyhive_server``, closed after the test."""
     async with HoneyHiveCore(
-        bearer_auth=honeyhive_server.api_key, server_url=honeyhive_server.url
+        bearer_auth=honeyhive_server.api_key, server_url=honeyhive_server.url, **_retries(request)
     ) as core:
         yield core
+
+
+@pytest.fixture
+def honeyhive_tracer(
+    honeyhive_server: BackgroundServer, honeyhive_project: str, request: pytest.FixtureRequest
+) -> Iterator[ServerTracer]:
+    """A ``Tracer`` on ``honeyhive_server`` for project ``honeyhive_project``, for this test.
+
+    Installed for the test (traced calls outside any session use it) and
+    uninstalled after it; ``await honeyhive_tracer.events()`` (``trees()``,
+    ``shapes()``, or their ``_sync`` twins) flushes and reads what it sent.
+    """
+    with trace_to(honeyhive_server, project=honeyhive_project, **_retries(request)) as tracer:
+        yield tracer
 
 
 @pytest.fixture

@@ -3,24 +3,32 @@
 ``configure()`` installs a tracer whose events go to the process's
 background loop thread (:func:`.._sync.shared_loop`), where a ``HoneyHiveCore`` and an
 ``EventBatcher`` are made with the first event, so importing and
-configuring cost nothing else. At interpreter exit the queue is drained within ``exit_timeout``
-seconds; after ``os.fork()`` the child starts afresh (it never sends what
-the parent had queued).
+configuring cost nothing else. At interpreter exit, and on SIGTERM when
+the app leaves that signal alone, the queue is drained within
+``exit_timeout`` seconds; after ``os.fork()`` the child starts afresh (it
+never sends what the parent had queued), and a worker process of a pool
+delivers each session as it ends (see :mod:`._processes`).
+
+Tracing never takes the app down: settings that cannot work (no key, a
+malformed key or URL) make :func:`configure` log one WARNING and return a
+tracer that records nothing; nothing here raises into the app.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .._sync import call_in_loop, shared_loop, submit_to_loop
-from .._utils import after_fork, at_exit
+from .._utils import after_fork, at_exit, scrub
+from . import _processes
 from ._delivery import DEFAULT_MAX_PENDING, LoopSink
 from ._encode import DEFAULT_MAX_VALUE_CHARS
-from ._state import STATE, log, set_default
+from ._state import ENABLED_ENV, STATE, log, set_default
 from ._tracer import Processor, Tracer
 
 if TYPE_CHECKING:
@@ -42,6 +50,9 @@ class ThreadSink(LoopSink):
         super().__init__(max_pending=batcher_options.get("max_queue_events", DEFAULT_MAX_PENDING))
         self._settings = settings
         self._batcher_options = batcher_options
+        key = settings.get("bearer_auth")
+        if isinstance(key, str):  # known before the core is made: events traced until then
+            self.secret = key[7:] if key[:7].lower() == "bearer " else key
         self._reset()
         _SINKS.add(self)
 
@@ -54,6 +65,7 @@ class ThreadSink(LoopSink):
         self._attached = threading.Event()
         self._failure: str | None = None
         self._final: DeliveryReport | None = None
+        self._each_session: bool | None = None  # deliver each session as it ends (a worker)
 
     def started(self) -> None:
         if not self._opening and self._final is None:
@@ -72,7 +84,12 @@ class ThreadSink(LoopSink):
             batcher = EventBatcher(self._core, **self._batcher_options)
         except Exception as exc:
             self._failure = f"{type(exc).__name__}: {exc}"
-            log.error("tracing: delivery could not start: %s", self._failure)
+            if _configured() is self:  # the settings cannot work: stop tracing, say so once
+                set_default(None)
+            log.warning(
+                "tracing is off, traced calls run untraced: delivery could not start: %s",
+                self._failure,
+            )
         else:
             self.attach(batcher, asyncio.get_running_loop())
         self._attached.set()
@@ -90,10 +107,10 @@ class ThreadSink(LoopSink):
         if shared_loop().is_current():
             log.warning("tracing.flush() was called on the delivery thread; it does nothing")
             return DeliveryReport()
+        deadline = time.monotonic() + timeout
         if not self._ready(timeout):
             return self._nothing(DeliveryReport)
-        loop = shared_loop().wait_ready()
-        return call_in_loop(loop, lambda: self.call(lambda batcher: batcher.flush(timeout)))
+        return self._by(deadline, lambda batcher: batcher.flush(_left(deadline)))
 
     def shutdown(self, timeout: float) -> DeliveryReport:
         """Drain within *timeout* seconds, close the batcher and the core."""
@@ -104,12 +121,52 @@ class ThreadSink(LoopSink):
         if shared_loop().is_current():
             log.warning("tracing.shutdown() was called on the delivery thread; it does nothing")
             return DeliveryReport()
+        deadline = time.monotonic() + timeout
         if not self._ready(timeout):
             self._final = self._nothing(DeliveryReport)
             return self._final
-        loop = shared_loop().wait_ready()
-        self._final = call_in_loop(loop, lambda: self.call(lambda b: self._close(b, timeout)))
+        self._final = self._by(deadline, lambda b: self._close(b, _left(deadline)))
         return self._final
+
+    def session_ended(self) -> None:
+        """In a worker process, deliver what was traced before the task returns (bounded)."""
+        each = self._each_session
+        if each is None:
+            each = self._each_session = _processes.in_worker() and _exit_timeout > 0
+        if not each or shared_loop().is_current():
+            return
+        timeout = min(_exit_timeout, _processes.WORKER_FLUSH_TIMEOUT)
+        if not self._ready(timeout):
+            # Still starting (what waits goes with the next session), or failed (said then).
+            self._each_session = self._failure is None
+            return
+        if self.flush(timeout).count("pending"):
+            self._each_session = False  # slow delivery must not slow every task
+            log.warning(
+                "tracing: a session took more than %g s to deliver in this worker process; "
+                "sessions are now delivered in the background (and at exit)",
+                timeout,
+            )
+
+    def _by(
+        self, deadline: float, work: Callable[[EventBatcher], Awaitable[DeliveryReport]]
+    ) -> DeliveryReport:
+        """``work(batcher)`` on the loop, its report by the *deadline* whatever the backlog.
+
+        The batcher keeps its deadline itself; this one holds when the loop
+        cannot even start the work in time (it is busy), and then the events
+        still held are counted as not delivered.
+        """
+        from .._batching import DeliveryReport
+
+        loop = shared_loop().wait_ready()
+        try:
+            return call_in_loop(loop, lambda: self.call(work), _left(deadline) + _GRACE)
+        except TimeoutError:
+            batcher = self.batcher
+            waiting = len(self.pending) + (0 if batcher is None else batcher.queued)
+            log.warning("tracing: delivery did not answer by the deadline (%d events)", waiting)
+            return DeliveryReport(omitted=waiting)
 
     async def _close(self, batcher: EventBatcher, timeout: float) -> DeliveryReport:
         report = await batcher.aclose(timeout)
@@ -143,6 +200,13 @@ class ThreadSink(LoopSink):
         return report_type(omitted=waiting)  # type: ignore[no-any-return]
 
 
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
+_GRACE = 0.25
+"""Seconds past a deadline the delivery loop has to hand its report over (then: not waited for)."""
+
 _SINKS: weakref.WeakSet[ThreadSink] = weakref.WeakSet()
 _exit_timeout = 5.0
 
@@ -158,20 +222,31 @@ def _after_fork_in_child() -> None:
 after_fork(_after_fork_in_child)
 
 
+def _drain(when: str) -> None:
+    """Deliver what waits within ``exit_timeout`` (at exit, on SIGTERM); never raises."""
+    try:
+        sink = _configured()
+        if sink is None or (not sink._opening and not sink.pending):
+            return  # nothing was traced: nothing to deliver (and nothing to import for it)
+        if _exit_timeout <= 0:
+            waiting = len(sink.pending) + (sink.batcher.queued if sink.batcher is not None else 0)
+            if waiting:
+                log.warning("tracing: exit_timeout=0: %d events were not delivered", waiting)
+            return
+        report = sink.shutdown(_exit_timeout)
+        if not report.ok:
+            where = f"; see {report.dead_letter}" if report.dead_letter else ""
+            log.warning("tracing: %d events were not delivered %s%s", report.failed, when, where)
+    except Exception:  # the process is ending: say so, never raise out of its exit
+        log.exception("tracing: delivering %s failed", when)
+
+
 def _at_exit() -> None:
-    tracer = STATE.default
-    sink = getattr(tracer, "_sink", None)
-    if not isinstance(sink, ThreadSink) or (not sink._opening and not sink.pending):
-        return  # nothing was traced: nothing to deliver (and nothing to import for it)
-    if _exit_timeout <= 0:
-        waiting = len(sink.pending) + (sink.batcher.queued if sink.batcher is not None else 0)
-        if waiting:
-            log.warning("tracing: exit_timeout=0: %d events were not delivered", waiting)
-        return
-    report = sink.shutdown(_exit_timeout)
-    if not report.ok:
-        where = f"; see {report.dead_letter}" if report.dead_letter else ""
-        log.warning("tracing: %d events were not delivered at exit%s", report.failed, where)
+    _drain("at exit")
+
+
+def _on_sigterm() -> None:
+    _drain("on SIGTERM")
 
 
 _registered = False
@@ -191,35 +266,113 @@ def configure(
     exit_timeout: float = 5.0,
     max_queue_events: int = DEFAULT_MAX_PENDING,
     flush_interval: float = 1.0,
+    handle_sigterm: bool = True,
 ) -> Tracer:
     """Trace this program through a background delivery thread; the installed tracer.
 
-    For scripts, notebooks and WSGI or Celery workers, where no event loop
-    runs. The API key, server, project and source default to the variables
+    The one call for any program: scripts, notebooks, WSGI or Celery
+    workers, and asyncio apps (called before or inside the running loop).
+    The API key, server, project and source default to the variables
     the core reads (``HONEYHIVE_API_KEY``, ``HONEYHIVE_SERVER_URL``,
     ``HONEYHIVE_PROJECT``, ``HONEYHIVE_SOURCE``, with ``HH_*`` fallbacks);
-    the source then to ``"dev"``. At exit, what is queued is
-    delivered within ``exit_timeout`` seconds (0: not waited for, with a
+    the source then to ``"dev"``. At exit, and on SIGTERM (unless the app
+    handles that signal itself, or ``handle_sigterm=False``), what is queued
+    is delivered within ``exit_timeout`` seconds (0: not waited for, with a
     WARNING); undelivered events go to ``dead_letter`` when it is set.
     Calling it again replaces the previous configuration (after shutting it down).
+
+    It never raises: with settings that cannot work (no key, a malformed key
+    or URL, an option out of range) it logs one WARNING naming the problem
+    and returns a tracer that records nothing, as it does, silently, when
+    tracing is disabled (``HONEYHIVE_TRACING=false``); traced calls then
+    run untraced.
     """
+    if not STATE.enabled:
+        log.debug("tracing: %s turned tracing off: configure() sets nothing up", ENABLED_ENV)
+        return _off()
+    options = dict(locals())
+    try:
+        return _configure(**options)
+    except Exception as exc:
+        key = api_key if isinstance(api_key, str) else None
+        message = _secret_free(f"{type(exc).__name__}: {exc}", key)
+        log.warning("tracing is off, traced calls run untraced: %s", message)
+        return _off()
+
+
+def _secret_free(message: str, key: str | None) -> str:
+    from .._defaults import API_KEY_VARS, from_env
+
+    for secret in (key, from_env(API_KEY_VARS)):
+        if secret:
+            message = scrub(message, secret)
+    return message
+
+
+def _off() -> Tracer:
+    """Stop what :func:`configure` started before; a tracer that records nothing, not installed."""
+    if _configured() is not None:
+        shutdown()
+    tracer: Tracer = Tracer.__new__(Tracer)
+    tracer._setup(_OffSink(), "tracing-off", "dev", None, (), 0.0, DEFAULT_MAX_VALUE_CHARS)
+    return tracer
+
+
+class _OffSink(LoopSink):
+    """The sink of a tracer that records nothing (its sessions are all sampled out)."""
+
+    def submit(self, event_id: str, data: bytes, rejected: str | None = None) -> None:
+        """Nothing is recorded (what the OpenTelemetry bridge emits included)."""
+
+    async def call(self, work: Callable[[EventBatcher], Awaitable[T]]) -> T:
+        raise RuntimeError("tracing is off: configure() found settings that cannot work")
+
+
+def _configure(
+    *,
+    project: str | None,
+    api_key: str | None,
+    server_url: str | None,
+    source: str | None,
+    session_name: str | None,
+    processors: Sequence[Processor],
+    sample_rate: float,
+    max_value_chars: int,
+    dead_letter: str | os.PathLike[str] | None,
+    exit_timeout: float,
+    max_queue_events: int,
+    flush_interval: float,
+    handle_sigterm: bool,
+) -> Tracer:
     global _exit_timeout, _registered
-    from .._defaults import API_KEY_VARS, PROJECT_VARS, SOURCE_VARS, from_env
+    from .._defaults import (
+        API_KEY_VARS,
+        PROJECT_VARS,
+        SERVER_URL_VARS,
+        SOURCE_VARS,
+        check_key,
+        check_server_url,
+        from_env,
+        insecure_http_allowed,
+    )
 
     key = api_key if api_key is not None else from_env(API_KEY_VARS)
     if not key:
         raise ValueError("no API key: pass api_key=... or set HONEYHIVE_API_KEY")
+    check_key(key, "api_key")
     project = project if project is not None else from_env(PROJECT_VARS)
     if not project:
         raise ValueError("no project: pass project=... or set HONEYHIVE_PROJECT")
     if source is None:
         source = from_env(SOURCE_VARS) or "dev"
-    if server_url is not None and not server_url.startswith(("http://", "https://")):
-        raise ValueError(f"server_url must be an http(s) URL, got {server_url!r}")
+    url = server_url if server_url is not None else from_env(SERVER_URL_VARS)
+    if url is not None:
+        check_server_url(url, allow_insecure_http=insecure_http_allowed())
     if isinstance(exit_timeout, bool) or not isinstance(exit_timeout, (int, float)):
         raise TypeError(f"exit_timeout must be a number of seconds, got {exit_timeout!r}")
-    previous = STATE.default
-    if previous is not None and isinstance(getattr(previous, "_sink", None), ThreadSink):
+    if exit_timeout != exit_timeout:  # NaN
+        raise ValueError("exit_timeout must be a number of seconds, got nan")
+    if _configured() is not None:
         shutdown()
     settings: dict[str, Any] = {"bearer_auth": key, "server_url": server_url}
     batcher_options: dict[str, Any] = {
@@ -231,11 +384,15 @@ def configure(
     tracer: Tracer = Tracer.__new__(Tracer)
     sink = ThreadSink(settings, batcher_options)
     tracer._setup(sink, project, source, session_name, processors, sample_rate, max_value_chars)
-    _exit_timeout = max(0.0, float(exit_timeout))
+    _exit_timeout = min(max(0.0, float(exit_timeout)), 3600.0)
     set_default(tracer)
     if not _registered:
         at_exit(_at_exit, order=0)  # before the blocking clients close (order 1)
         _registered = True
+    if handle_sigterm:
+        _processes.handle_sigterm(_on_sigterm)
+    else:
+        _processes.release_sigterm()
     return tracer
 
 
@@ -245,19 +402,42 @@ def _configured() -> ThreadSink | None:
 
 
 def flush(timeout: float = 10.0) -> DeliveryReport:
-    """Deliver what was traced so far (after :func:`configure`); the report by *timeout*."""
+    """Deliver what was traced so far (after :func:`configure`); the report by *timeout*.
+
+    Never raises (a failure is logged, and the report is empty).
+    """
     from .._batching import DeliveryReport
 
-    sink = _configured()
-    return DeliveryReport() if sink is None else sink.flush(timeout)
+    try:
+        sink = _configured()
+        return DeliveryReport() if sink is None else sink.flush(_seconds(timeout))
+    except Exception:
+        log.warning("tracing: flush() failed", exc_info=True)
+        return DeliveryReport()
 
 
 def shutdown(timeout: float = 10.0) -> DeliveryReport:
-    """Drain and stop the delivery of :func:`configure`; traced calls then run untraced."""
+    """Drain and stop the delivery of :func:`configure`; traced calls then run untraced.
+
+    Never raises (a failure is logged, and the report is empty).
+    """
     from .._batching import DeliveryReport
 
-    sink = _configured()
-    if sink is None:
+    try:
+        sink = _configured()
+        if sink is None:
+            return DeliveryReport()
+        set_default(None)
+        _processes.release_sigterm()
+        return sink.shutdown(_seconds(timeout))
+    except Exception:
+        log.warning("tracing: shutdown() failed", exc_info=True)
         return DeliveryReport()
-    set_default(None)
-    return sink.shutdown(timeout)
+
+
+def _seconds(timeout: object) -> float:
+    """*timeout* as a usable number of seconds (a bad one: 10, with a WARNING)."""
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout >= 0:
+        return min(float(timeout), 3600.0)  # NaN fails the check above
+    log.warning("tracing: timeout must be a number of seconds >= 0, got %r: 10 s it is", timeout)
+    return 10.0

@@ -11,12 +11,14 @@ insides is named here, once:
   stand-in node for one of its spans, so tracing calls nest under it) and
   :func:`trace_session` (the tracing session of one of its traces);
 - what becomes of its spans: :func:`emit` (an event built outside tracing,
-  sent like a span's), :func:`reject` (an event that could not be built,
-  reported and not sent), :func:`send_session` (the session event of a
+  sent like a span's), :func:`send_session` (the session event of a
   session opened for one root span, by the same rule as tracing's own,
   :func:`._spans.adopt_root`) and :func:`flush` (a blocking flush, from any
   thread and any loop);
 - :func:`warn_limited`, tracing's rate-limited WARNING;
+- :func:`describe`, :func:`cut` and :func:`bounded_trace`: an exception as
+  ``error`` text (never raising), that text and a traceback cut to the one
+  bound both systems keep (the traceback with the key scrubbed);
 - :func:`model_fields`, the one shape of a model event (where tokens, the
   reply and the time to first token go), shared with the model client
   wrappers (``tracing.wrap_openai``, ``tracing.wrap_anthropic``).
@@ -33,6 +35,7 @@ from typing import Any
 from .._sync import call_in_loop, running_loop
 from ._background import ThreadSink
 from ._encode import encode
+from ._errors import bounded_trace, cut, describe
 from ._model_event import model_fields
 from ._spans import Node, Session, adopt_root
 from ._state import CURRENT, ParentFinder, set_parent_finder, warn_limited
@@ -42,12 +45,14 @@ __all__ = [
     "Node",
     "ParentFinder",
     "Session",
+    "bounded_trace",
     "current_node",
+    "cut",
+    "describe",
     "emit",
     "flush",
     "model_fields",
     "proxy_node",
-    "reject",
     "send_session",
     "set_parent_finder",
     "trace_session",
@@ -78,11 +83,6 @@ def trace_session(tracer: Tracer, name: str, session_id: str, sampled: bool) -> 
 def emit(tracer: Tracer, event: Mapping[str, Any]) -> None:
     """Send *event* (wire names, with an ``event_id``) through *tracer*, like a span's."""
     tracer.emit(event)
-
-
-def reject(tracer: Tracer, event_id: str, reason: str) -> None:
-    """Report the event *event_id* as rejected for *reason*: counted and logged, never sent."""
-    tracer._sink.submit(event_id, encode({"event_id": event_id}).encode(), reason)
 
 
 def send_session(

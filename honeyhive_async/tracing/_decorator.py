@@ -198,7 +198,7 @@ def _start(span: Span, options: _Options, bind: Binder, args: Any, kwargs: Any) 
             span.config = dict(options.config)
         if options.metadata is not None:
             span.metadata = dict(options.metadata)
-    except Exception:  # tracing never raises into the traced code
+    except BaseException:  # tracing never raises into the traced code, not even KeyboardInterrupt
         warn_limited("capture", "tracing: capturing the inputs of %r failed", span, exc_info=True)
 
 
@@ -213,7 +213,7 @@ def _output(span: Span, options: _Options, value: Any) -> None:
             mapped = capture(value)
             outputs = mapped if isinstance(mapped, dict) else {"result": mapped}
         span.outputs = {**outputs, **span.outputs} if span.outputs else outputs
-    except Exception:
+    except BaseException:  # capture_output is the user's hook, not the traced code
         warn_limited("capture", "tracing: capturing the output of %r failed", span, exc_info=True)
 
 

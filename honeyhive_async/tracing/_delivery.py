@@ -5,6 +5,12 @@ on that loop's thread it queues it at once; from any other thread it
 appends it to a deque and wakes the loop once, and the loop drains the
 deque. A full queue or a closed batcher drops the event with a counted,
 rate-limited WARNING, and the drop shows in the batcher's next report.
+
+The deque is bounded in events and bytes (``max_pending``,
+``max_pending_bytes``), and a drain costs one step per event however full
+the batcher is: what does not fit is dropped as one report entry, without
+an exception per event, so a backlog never holds up a flush or shutdown
+waiting for the loop.
 """
 
 from __future__ import annotations
@@ -27,8 +33,15 @@ T = TypeVar("T")
 DEFAULT_MAX_PENDING = 100_000
 """Events waiting for the loop's thread to take them, at most, before new ones are dropped."""
 
+DEFAULT_MAX_PENDING_BYTES = 32 * 1024 * 1024
+"""Bytes of event JSON waiting for the loop's thread, at most (the batcher's default)."""
+
 Pending = tuple[str, bytes, "str | None"]
 """An event handed over from another thread: its id, its JSON, why it was rejected (if it was)."""
+
+
+def _size(pending: Pending) -> int:
+    return len(pending[1])
 
 
 class LoopSink:
@@ -37,13 +50,20 @@ class LoopSink:
     The batcher is reached only through its intake (``batcher.intake``).
     """
 
-    def __init__(self, max_pending: int = DEFAULT_MAX_PENDING) -> None:
+    def __init__(
+        self,
+        max_pending: int = DEFAULT_MAX_PENDING,
+        max_pending_bytes: int = DEFAULT_MAX_PENDING_BYTES,
+    ) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.batcher: EventBatcher | None = None
         self.max_pending = max_pending
-        self.pending: Handoff[Pending] = Handoff(max_pending, self._schedule)
+        self.pending: Handoff[Pending] = Handoff(
+            max_pending, self._schedule, max_bytes=max_pending_bytes, size=_size
+        )
         self.dropped = 0
         self.unreported = 0  # drops made off the loop's thread, for its next report
+        self.secret = ""  # the API key, to scrub from the error text and tracebacks events keep
         self._errors: tuple[type[Exception], type[Exception]] | None = None
         self._encoded: Any = None
         self._running_loop = running_loop
@@ -59,6 +79,8 @@ class LoopSink:
         self._encoded = EncodedEvent
         self._running_loop = asyncio._get_running_loop  # looked up once: it runs per event
         self.batcher, self.loop = batcher, loop
+        credentials = getattr(getattr(batcher, "core", None), "fixed_credentials", None)
+        self.secret = getattr(credentials, "key", "") or self.secret
         self._schedule()
 
     def submit(self, event_id: str, data: bytes, rejected: str | None = None) -> None:
@@ -72,12 +94,16 @@ class LoopSink:
             self.offer(event_id, data, rejected)
             return
         if not self.pending.offer((event_id, data, rejected)):
-            self.drop(event_id, None, f"more than {self.max_pending} events waited for delivery")
+            limits = f"{self.max_pending} events or {self.pending.max_bytes} bytes"
+            self.drop(event_id, None, f"more than {limits} waited for delivery")
             return
         self.started()
 
     def started(self) -> None:
         """Called once something waits; a sink that starts its own loop starts it here."""
+
+    def session_ended(self) -> None:
+        """Called when a session's event was handed over; a sink may deliver it now."""
 
     def _schedule(self) -> None:
         """Have the loop drain what waits (the hand-off's wake-up; any thread)."""
@@ -97,8 +123,39 @@ class LoopSink:
             batcher.intake.count_dropped(self.unreported)
             self.unreported = 0
         while batch := self.pending.take():
-            for event_id, data, rejected in batch:
+            self._offer_all(batch)
+
+    def _offer_all(self, batch: list[Pending]) -> None:
+        """Queue what fits of *batch*, in order; drop the rest as one report entry."""
+        batcher = self.batcher
+        assert batcher is not None
+        assert self._errors is not None
+        events = []
+        for event_id, data, rejected in batch:
+            if rejected is not None:
                 self.offer(event_id, data, rejected)
+            else:
+                events.append(self._encoded("event", event_id, data))
+        try:
+            left = batcher.intake.offer_all(events)
+            message = (
+                f"the batcher's queue is full ({batcher.queued} events); the event was not queued"
+            )
+        except self._errors as exc:
+            left, message = events, str(exc)
+        except Exception as exc:  # a bug must still not lose the events silently
+            left, message = events, f"{type(exc).__name__}: {exc}"
+        if left:
+            self.dropped += len(left)
+            if not batcher.closed:
+                batcher.intake.give_up(left, "dropped", message)
+            warn_limited(
+                "dropped",
+                "tracing: dropped %d events (%d so far): %s",
+                len(left),
+                self.dropped,
+                message,
+            )
 
     def offer(self, event_id: str, data: bytes, rejected: str | None = None) -> None:
         batcher = self.batcher

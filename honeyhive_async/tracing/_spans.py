@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from .._fields import ENRICH_FIELDS
 from .._utils import new_event_id
 from ._encode import encode
+from ._errors import cut, describe, type_name
 from ._state import CURRENT, STATE, active_tracer, warn_limited
 
 if TYPE_CHECKING:
@@ -165,22 +166,58 @@ def _merge(node: Node, pairs: Any) -> None:
     for name, value in pairs:
         if value is None:
             continue
-        if not isinstance(value, Mapping):
-            warn_limited("enrich", "tracing: enrich(%s=...) takes a mapping, got %r", name, value)
+        given = readable(f"enrich({name}=...)", value)
+        if given is None:
             continue
         if name == "inputs":  # kept as JSON text, captured when the node opened
-            node.inputs = _merged_inputs(node, value)
+            node.inputs = _merged_inputs(node, given)
             continue
         current = getattr(node, name)
-        setattr(node, name, {**current, **value} if current else dict(value))
+        try:
+            setattr(node, name, {**current, **given} if current else given)
+        except BaseException as exc:  # a key whose __eq__ or __hash__ raises
+            failure = cut(describe(exc), 200)
+            warn_limited("enrich", "tracing: enrich(%s=...) failed: %s", name, failure)
 
 
-def _merged_inputs(node: Node, value: Mapping[str, Any]) -> str:
+def text_of(what: str, value: object) -> str:
+    """*value* as text (a name given as something else); never raises, even from ``__str__``."""
+    if type(value) is str:
+        return value
+    try:
+        return str(value)
+    except BaseException as exc:
+        warn_limited("name", "tracing: str() of the %s failed: %s", what, cut(describe(exc), 200))
+        return f"<{type_name(value)}>"
+
+
+def readable(what: str, value: Any) -> dict[str, Any] | None:
+    """A plain dict copy of the mapping *value*; ``None`` (logged) when it cannot be read.
+
+    A user's mapping may raise anything from ``keys``, ``__getitem__``,
+    ``__iter__`` or ``__len__``: copied once here, it is then read by no one
+    else, and what it raised never reaches the traced code.
+    """
+    try:
+        if isinstance(value, Mapping):
+            return dict(value)
+        problem = f"takes a mapping, got a {type_name(value)}"
+    except BaseException as exc:
+        problem = f"could not be read ({cut(describe(exc), 200)})"
+    warn_limited("enrich", "tracing: %s %s; it is not recorded", what, problem)
+    return None
+
+
+def _merged_inputs(node: Node, value: dict[str, Any]) -> str:
     """The JSON text of *node*'s inputs with *value* merged in (key by key)."""
     current: Any = {} if node.inputs == "{}" else json.loads(node.inputs)
     if not isinstance(current, dict):  # cut to a preview by the size bound: start afresh
         current = {}
-    return node.tracer.capture({**current, **value})
+    try:
+        current.update(value)
+    except BaseException as exc:  # a key whose __eq__ or __hash__ raises
+        warn_limited("enrich", "tracing: enrich(inputs=...) failed: %s", cut(describe(exc), 200))
+    return node.tracer.capture(current)
 
 
 def current_span() -> Span | None:
@@ -258,16 +295,23 @@ def open_span(
 
 
 def close_span(span: Node, opened: Session | None, error: BaseException | None) -> None:
-    """Record *span* (a span or a session, and the session opened for a span); never raises."""
-    try:
-        if error is not None:
-            span.error = describe(error)
-        span.tracer.finish(span)
-        if opened is not None:
-            adopt_root(opened, span)
-            span.tracer.finish(opened)
-    except Exception:  # tracing never raises into the traced code
-        warn_limited("finish", "tracing: recording %r failed; it is not sent", span, exc_info=True)
+    """Record *span* (a span or a session, and the session opened for a span); never raises.
+
+    Not even ``BaseException``: what a user's value or hook raised while the
+    event was made is recorded, and the event is reported as rejected.
+    """
+    tracer = span.tracer
+    for node in (span,) if opened is None else (span, opened):
+        try:
+            if node is span:
+                if error is not None:
+                    tracer.record_error(span, error)
+            else:
+                adopt_root(node, span)  # type: ignore[arg-type]
+            tracer.finish(node)
+        except BaseException as exc:  # tracing never raises into the traced code
+            node.ended = True
+            tracer.reject(node.event_id, f"recording {node!r} failed: {cut(describe(exc), 500)}")
 
 
 def adopt_root(session: Session, root: Node) -> None:
@@ -286,20 +330,6 @@ def adopt_root(session: Session, root: Node) -> None:
         session.outputs, session.outputs_json = root.outputs, root.outputs_json
     session.error = root.error
     session.start_ms, session.start_ns = root.start_ms, root.start_ns
-
-
-def describe(error: BaseException) -> str:
-    """The ``error`` text of an event that ended with *error*."""
-    name = type(error).__name__
-    if name == "CancelledError":
-        return "cancelled (CancelledError)"
-    if isinstance(error, GeneratorExit):
-        return "cancelled (GeneratorExit: the generator was closed before it was exhausted)"
-    try:
-        text = str(error)
-    except Exception:  # an exception whose text cannot be made is still recorded
-        text = "<str() of the exception failed>"
-    return f"{name}: {text}" if text else name
 
 
 def _unrecorded() -> Span:
@@ -378,15 +408,19 @@ class span(Scope[Span]):
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        if event_type not in SPAN_TYPES:
-            raise ValueError(f"event_type must be one of {SPAN_TYPES}, got {event_type!r}")
-        opened = open_span(str(event_name), event_type)
+        if type(event_type) is not str or event_type not in SPAN_TYPES:  # type: ignore[unreachable]
+            warn_limited(
+                "span", "tracing: span(event_type=...) must be one of %s; tool is used", SPAN_TYPES
+            )
+            event_type = "tool"
+        opened = open_span(text_of("span name", event_name), event_type)
         if opened is None:
             return
         node, self._opened = opened
         self._node = node
         if node.recording:
-            node.inputs = node.tracer.capture(inputs or {})
+            given = {} if inputs is None else readable("span(inputs=...)", inputs)
+            node.inputs = node.tracer.capture(given or {})
             node.enrich(config=config, metadata=metadata)
 
     def _begin(self) -> Span:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._fields import ENRICH_FIELDS
 from ._encode import DEFAULT_MAX_VALUE_CHARS, dumps, encode, may_hold_wide_int, safe
-from ._spans import Node, Scope, Session, describe
-from ._state import STATE, set_default
+from ._errors import STACKTRACE, bounded_trace, cut, describe, name_of, stacktrace, type_name
+from ._spans import Node, Scope, Session, readable, text_of
+from ._state import STATE, log, set_default, warn_limited
 
 if TYPE_CHECKING:
     from .._batching import DeliveryReport, EventBatcher
@@ -74,7 +75,7 @@ def _encode_whole(event: Mapping[str, Any], limit: int) -> str | None:
     """
     try:
         text = encode(event)
-    except (TypeError, ValueError, RecursionError):  # NaN, a cycle, a key JSON cannot carry
+    except BaseException:  # NaN, a cycle, an odd key; a value whose model_dump raises anything
         return None
     return None if len(text) > limit else text
 
@@ -90,8 +91,9 @@ class Tracer:
     - ``session_name``: the name of the session a root call opens (default:
       the function's qualified name).
     - ``processors``: functions applied in order to each event (plain JSON
-      data) before it is queued, e.g. :func:`redact`; if one raises, the
-      event is reported as rejected and not sent.
+      data) before it is queued, e.g. :func:`redact`; the event keeps its
+      ``event_id`` whatever they return. If one raises (``BaseException``
+      included), the event is reported as rejected and not sent.
     - ``sample_rate`` (1.0): the share of sessions recorded, decided once per
       session id (the same id always gets the same answer), never half a tree.
     - ``max_value_chars``: the JSON size one captured field may take (100,000).
@@ -185,8 +187,38 @@ class Tracer:
     # -- recording ----------------------------------------------------------------
 
     def capture(self, value: Any) -> str:
-        """*value* as bounded JSON text."""
-        return dumps(value, self.max_value_chars)
+        """*value* as bounded JSON text; never raises, ``BaseException`` from its hooks included."""
+        try:
+            return dumps(value, self.max_value_chars)
+        except BaseException as exc:  # a model_dump or __repr__ raising KeyboardInterrupt, ...
+            return self._degraded(value, exc)
+
+    def _degraded(self, value: Any, error: BaseException) -> str:
+        """What is kept of a value whose capture raised: each item of a dict on its own."""
+        note = f"<not captured: {cut(describe(error), 200)}>"
+        warn_limited("capture", "tracing: a value was %s", note)
+        if type(value) is not dict:
+            return encode(note)
+        kept: dict[str, Any] = {}
+        for key, item in value.items():  # a dict of our own making: inputs, outputs, ...
+            name = key if type(key) is str else f"<{type_name(key)}>"
+            try:
+                kept[name] = json.loads(dumps(item, self.max_value_chars))
+            except BaseException as exc:
+                kept[name] = f"<not captured: {cut(describe(exc), 200)}>"
+        return dumps(kept, self.max_value_chars)
+
+    def record_error(self, node: Node, error: BaseException) -> None:
+        """Record *error* as how *node* ended: ``error`` text and the traceback, bounded."""
+        secret = self._sink.secret
+        node.error = cut(describe(error), secret=secret)
+        trace = stacktrace(error, secret)
+        if trace is not None and STACKTRACE not in (node.metadata or ()):
+            node.metadata = {**(node.metadata or {}), STACKTRACE: trace}
+
+    def reject(self, event_id: str, reason: str) -> None:
+        """Report the event *event_id* as rejected for *reason*: counted and logged, never sent."""
+        self._sink.submit(event_id, encode({"event_id": event_id}).encode(), reason)
 
     def finish(self, node: Node, duration: float | None = None) -> None:
         """End *node* and hand its event to the batcher (nothing when sampled out).
@@ -228,6 +260,8 @@ class Tracer:
             f'"start_time":{start!r},"end_time":{start + duration!r},"duration":{duration!r},'
             f'"inputs":{node.inputs},{captured}{rest}}}',
         )
+        if node.session is node:
+            self._sink.session_ended()
 
     def emit(self, event: Mapping[str, Any]) -> None:
         """Send *event*, built outside this layer (the OpenTelemetry bridge), like a span's.
@@ -235,8 +269,10 @@ class Tracer:
         *event* has wire field names, an ``event_id``, and no ``project`` or
         ``source`` (this tracer's are stamped on); each value is captured as
         bounded JSON, then the processors run and the event is queued as a
-        finished span's is. Sampling is the caller's (:meth:`samples`).
+        finished span's is. Sampling is the caller's (:meth:`samples`). Its
+        ``error`` and ``metadata[STACKTRACE]`` are bounded and scrubbed as a span's.
         """
+        event = self._bounded_error(event)
         text = _encode_whole(event, self.max_value_chars)
         if text is None:  # some field needs bounding or converting: each on its own
             parts = [self._head]
@@ -248,6 +284,19 @@ class Tracer:
             text = f"{self._head},{text[1:]}" if len(text) > 2 else self._head + "}"
         self._send(str(event["event_id"]), text)
 
+    def _bounded_error(self, event: Mapping[str, Any]) -> Mapping[str, Any]:
+        error, metadata = event.get("error"), event.get("metadata")
+        trace = metadata.get(STACKTRACE) if isinstance(metadata, Mapping) else None
+        if not isinstance(error, str) and not isinstance(trace, str):
+            return event
+        secret = self._sink.secret
+        event = dict(event)
+        if isinstance(error, str):
+            event["error"] = cut(error, secret=secret)
+        if isinstance(trace, str):
+            event["metadata"] = {**metadata, STACKTRACE: bounded_trace(trace, secret)}  # type: ignore[dict-item]
+        return event
+
     def _send(self, event_id: str, text: str) -> None:
         rejected = None
         if self.processors:
@@ -255,18 +304,27 @@ class Tracer:
         self._sink.submit(event_id, wire_bytes(text), rejected)
 
     def _process(self, event_id: str, text: str) -> tuple[str, str | None]:
-        """Run the processors; fail closed: on an error only the event's ids are reported."""
-        event = json.loads(text)
-        for processor in self.processors:
-            try:
+        """Run the processors, restoring the event's id after each; fail closed.
+
+        The id is the event's identity for delivery: without it the server
+        makes a new one at every retry (one event stored again and again),
+        and with another one the acknowledgement matches no event sent. If a
+        processor raises (``BaseException`` included) or returns no dict, or
+        what it returned cannot be encoded, only the event's id is reported.
+        """
+        stage = "the processors' output could not be encoded"
+        try:
+            event = json.loads(text)
+            for processor in self.processors:
+                stage = f"processor {name_of(processor)} failed"
                 event = processor(event)
                 if not isinstance(event, dict):
                     raise TypeError(f"returned {type(event).__name__}, not a dict")
-            except Exception as exc:
-                name = getattr(processor, "__qualname__", repr(processor))
-                keep = {"event_id": event_id}
-                return encode(keep), f"processor {name} failed: {describe(exc)}"
-        return dumps(event, 1 << 62), None
+                event["event_id"] = event_id
+            stage = "the processors' output could not be encoded"
+            return dumps(event, 1 << 62), None
+        except BaseException as exc:  # a user's hook: recorded, never raised into the traced code
+            return encode({"event_id": event_id}), f"{stage}: {cut(describe(exc), 500)}"
 
     # -- after the fact -------------------------------------------------------------
 
@@ -286,8 +344,18 @@ class Tracer:
             return Err(TransportError(str(exc), operation_id="updateEvent", sent=False))
 
     async def flush(self, timeout: float = 10.0) -> DeliveryReport:
-        """Send everything traced so far; the batcher's report by *timeout* seconds."""
-        return await self._sink.call(lambda batcher: batcher.flush(timeout))
+        """Send everything traced so far; the batcher's report by *timeout* seconds.
+
+        When delivery is not running (it could not start, or tracing is off)
+        the report is empty, with a WARNING.
+        """
+        try:
+            return await self._sink.call(lambda batcher: batcher.flush(timeout))
+        except RuntimeError as exc:
+            from .._batching import DeliveryReport
+
+            log.warning("tracing: nothing was flushed: %s", exc)
+            return DeliveryReport()
 
     def uninstall(self) -> None:
         """Stop being the tracer of root calls (sessions already open finish normally)."""
@@ -318,9 +386,10 @@ class SessionScope(Scope[Session]):
     def _begin(self) -> Session:
         name, inputs, metadata, user_properties, session_id = self._args
         tracer = self._tracer
-        session = Session(tracer, str(name or tracer.session_name or "session"), session_id)
-        if inputs:
-            session.inputs = tracer.capture(inputs)
+        given = "" if name is None else text_of("session name", name)
+        session = Session(tracer, given or tracer.session_name or "session", session_id)
+        if inputs is not None:
+            session.inputs = tracer.capture(readable("session(inputs=...)", inputs) or {})
         session.enrich(metadata=metadata, user_properties=user_properties)
         self._node = session
         return session

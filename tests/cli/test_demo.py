@@ -43,6 +43,31 @@ def test_demo_runs_offline_against_the_embedded_server() -> None:
     assert out.rstrip().endswith("3 events; all steps succeeded")
 
 
+def tree(out: str) -> list[tuple[str, str, str]]:
+    """The pipeline's session tree as the demo drew it: (indent and branch, type, name)."""
+    lines = out.split("events sent\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    return [re.match(r"  ([ │├└─]*)(\w+) +(\w+)", line).groups() for line in lines]
+
+
+def test_demo_traces_a_pipeline_and_draws_its_session() -> None:
+    """The traced pipeline comes first: one session, its tree read back, the failed tool marked."""
+    out = demo().stdout
+
+    assert "A traced pipeline (@tracing.trace)" in out.split("createEvent")[0]
+    assert re.search(r"session [0-9a-f-]{36}: 6 events sent", out)
+    expected = [
+        ("", "session", "chat"),
+        ("└─ ", "chain", "answer"),
+        ("   ├─ ", "tool", "search"),
+        ("   ├─ ", "tool", "weather"),
+        ("   ├─ ", "model", "complete"),
+        ("   └─ ", "model", "stream_reply"),
+    ]
+    assert expected == tree(out)
+    assert 1 == out.count("! RuntimeError: weather API down")
+    assert "To look at it in the viewer: run `python -m honeyhive_async serve`" in out
+
+
 def test_the_query_reads_the_projects_the_demo_wrote_and_counts_what_it_lists() -> None:
     """getEvents asks for the stored projects (not "<value>"): its counts add up to the table."""
     out = demo().stdout
@@ -56,7 +81,7 @@ def test_the_query_reads_the_projects_the_demo_wrote_and_counts_what_it_lists() 
 
 
 def test_demo_uses_a_given_server_and_key() -> None:
-    """With a key and ``--server-url`` the demo talks to that server."""
+    """With a key and ``--server-url`` (or serve's two lines) the demo talks to that server."""
     server = subprocess.Popen(
         [sys.executable, "-m", "honeyhive_async", "serve", "--port", "0", "--api-key", "k-1"],
         stdout=subprocess.PIPE,
@@ -66,6 +91,7 @@ def test_demo_uses_a_given_server_and_key() -> None:
         assert server.stdout is not None
         url = server.stdout.readline().rsplit(" ", 1)[-1].strip()
         done = demo("--server-url", url, env={"HONEYHIVE_API_KEY": "k-1"})
+        exported = demo(env={"HH_API_URL": url, "HH_API_KEY": "k-1"})  # what serve prints
         wrong = demo("--server-url", url, "--api-key", "not-the-key-1234")
     finally:
         server.terminate()
@@ -74,7 +100,13 @@ def test_demo_uses_a_given_server_and_key() -> None:
         server.stdout.close()
     assert 0 == done.returncode, done.stderr
     assert f"demo against {url}" in done.stdout
+    first = exported.stdout.splitlines()[0]
+    assert (0, f"honeyhive_async demo against {url}") == (exported.returncode, first)
+    session = re.findall(r"session ([0-9a-f-]{36}): 6 events sent", exported.stdout)
+    link = f"Look at it in the viewer: {url}/?project=honeyhive_async+demo&session={session[0]}"
+    assert link in exported.stdout
     assert 1 == wrong.returncode
+    assert "ERR  6 events not delivered: createEventBatch: HTTP 401" in wrong.stdout
     assert "HTTP 401" in wrong.stdout
     assert "not-the-key-1234" not in wrong.stdout
 

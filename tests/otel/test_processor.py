@@ -11,6 +11,8 @@ from opentelemetry import trace as otel_trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from honeyhive_async import EventBatcher, HoneyHiveCore, tracing
+from honeyhive_async._fields import STACKTRACE
+from honeyhive_async._rules import MAX_TEXT_CHARS
 from honeyhive_async._utils import RateLimitedLog
 from honeyhive_async.otel import HoneyHiveSpanProcessor, _processor, event_id, session_id
 from honeyhive_async.tracing import _state
@@ -187,10 +189,10 @@ def test_sampling_and_disable_follow_tracing() -> None:
         b.provider.shutdown()
 
 
-def test_failing_mapping_is_reported_not_raised(
+def test_failing_mapping_sends_the_span_without_its_attributes(
     bridge: Bridge, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A bug while building the event: the span is reported as rejected, the code goes on."""
+    """A bug while mapping: the span and its session are still sent, the failure noted."""
 
     def broken(span: Any) -> dict[str, Any]:
         raise ZeroDivisionError("bug")
@@ -198,10 +200,17 @@ def test_failing_mapping_is_reported_not_raised(
     monkeypatch.setattr(_processor, "map_span", broken)
     with bridge.otel.start_as_current_span("chat", attributes=GENAI) as chat:
         pass
-    assert 1 == bridge.processor.failed
-    [(rejected_id, reason)] = bridge.sink.rejected
-    assert event_id(*ids(chat)) == rejected_id
-    assert "ZeroDivisionError: bug" in reason
+    event = bridge.sink.named("chat")
+    expected = (1, [], event_id(*ids(chat)), "chain", 1)
+    actual = (
+        bridge.processor.failed,
+        bridge.sink.rejected,
+        event["event_id"],
+        event["event_type"],
+        len(bridge.sink.sessions()),
+    )
+    assert expected == actual
+    assert "ZeroDivisionError: bug" in event["metadata"]["otel"]["mapping_error"]
 
 
 def test_bookkeeping_errors_are_logged_not_raised(
@@ -310,3 +319,43 @@ def test_force_flush_times_out_on_a_stalled_loop(bridge: Bridge) -> None:
         assert bridge.processor.force_flush(timeout_millis=10) is False
     finally:
         loop.close()
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"gen_ai.prompt.².content": "hi"},
+        {"gen_ai.prompt." + "9" * 5_000 + ".content": "hi"},
+        {"input.value": "[" * 1_000 + "]" * 1_000},
+        {"honeyhive_inputs.a.²": "x", "honeyhive_inputs.a.0": "y"},
+        {"honeyhive_inputs.a." + "9" * 5_000: "x"},
+    ],
+)
+def test_an_attribute_the_mapping_cannot_read_costs_only_itself(
+    bridge: Bridge, attributes: dict[str, Any]
+) -> None:
+    """Each of these lost the span and its session; now both are sent, the attribute kept."""
+    with bridge.otel.start_as_current_span("chat", attributes={**GENAI, **attributes}):
+        pass
+    event = bridge.sink.named("chat")
+    assert ([], 1) == (bridge.sink.rejected, len(bridge.sink.sessions()))
+    assert event["event_type"] == "model"
+
+
+def test_an_exception_keeps_its_stacktrace_where_tracing_keeps_it(bridge: Bridge) -> None:
+    """``exception.stacktrace`` is ``metadata.stacktrace``, cut to the one bound, key scrubbed."""
+    bridge.tracer._sink.secret = "hh-bridge-secret-0123"
+    with bridge.otel.start_as_current_span("chat", attributes=GENAI) as chat:
+        chat.add_event(
+            "exception",
+            {
+                "exception.type": "ValueError",
+                "exception.message": "m" * 20_000,
+                "exception.stacktrace": "Traceback hh-bridge-secret-0123\n" + "x" * 50_000,
+            },
+        )
+    event = bridge.sink.named("chat")
+    trace = event["metadata"][STACKTRACE]
+    assert (True, True) == (len(event["error"]) < 10_100, len(trace) <= MAX_TEXT_CHARS)
+    assert trace.startswith("Traceback ***\n")
+    assert "stacktrace" not in event["metadata"]["otel"]

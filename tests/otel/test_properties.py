@@ -119,3 +119,33 @@ def test_mapping_takes_anything(attributes: dict[str, Any], span_events: list[Ev
     check_event(event)
     for value in event.get("metrics", {}).values():
         assert not (isinstance(value, float) and math.isnan(value))
+
+
+# Index segments that look like numbers to str.isdigit but not to int, or are too long for it,
+# and JSON text nested past what the parser (or the service) takes.
+odd_segments = st.sampled_from(["²", "٣", "9" * 5_000, "0" * 30, "-1", "1_0", " 1", "00"])
+odd_keys = st.builds(
+    lambda prefix, segment, rest: f"{prefix}{segment}{rest}",
+    st.sampled_from([*KNOWN, "honeyhive_inputs.a.", "honeyhive_metadata.", "x."]),
+    odd_segments,
+    st.sampled_from(["", ".content", ".role", ".0", ".²"]),
+)
+deep_json = st.integers(90, 1_200).map(lambda depth: "[" * depth + "]" * depth) | st.integers(
+    90, 1_200
+).map(lambda depth: '{"a":' * depth + "1" + "}" * depth)
+odd_values = st.one_of(otel_values, deep_json, st.just('{"a": NaN}'), st.just("[Infinity]"))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(st.one_of(keys, odd_keys), odd_values, min_size=1, max_size=12))
+def test_odd_attributes_degrade_alone_and_keep_the_span(attributes: dict[str, Any]) -> None:
+    """Odd indexes, deep or non-standard JSON text: the span and its session are both sent."""
+    bridge = Bridge(only_genai=False, max_value_chars=MAX_VALUE_CHARS)
+    try:
+        bridge.otel.start_span("root", attributes=attributes).end()
+    finally:
+        bridge.provider.shutdown()
+    assert ([], 0) == (bridge.sink.rejected, bridge.processor.failed)
+    assert (1, 1) == (len(bridge.sink.sessions()), len(bridge.events) - 1)
+    for event in bridge.events:
+        check_event(event)

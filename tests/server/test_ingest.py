@@ -310,7 +310,7 @@ async def test_base64_ids_and_enum_names_are_read(api: Api, server: LocalServer)
             "events[0].timeUnixNano",
         ),
         (
-            otlp(span(ROOT, "x", attributes=[kv("input.value", "[" * 150 + "]" * 150)])),
+            otlp(span(ROOT, "x", attributes=[kv(".".join(["a"] * 150), "x")])),
             "spans[0].attributes: hold values nested deeper than 100 levels",
         ),
     ],
@@ -331,6 +331,18 @@ async def test_bad_otlp_is_a_400_naming_the_field_and_loses_nothing(
     assert 400 == status, answer
     assert field in answer["message"]
     assert 2 == await server.store.count()  # the earlier span and its session
+
+
+async def test_json_text_nested_too_deep_is_kept_as_text(api: Api, server: LocalServer) -> None:
+    """``input.value`` holding JSON nested 150 levels: stored as the text it is, not refused."""
+    deep = "[" * 150 + "]" * 150
+
+    status, _ = await api.post(
+        "/opentelemetry/v1/traces", otlp(span(ROOT, "x", attributes=[kv("input.value", deep)]))
+    )
+
+    event = await stored(server)
+    assert (200, {"value": deep}) == (status, event["inputs"])
 
 
 async def test_unknown_content_type_is_415(api: Api) -> None:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from honeyhive_async.server import LocalServer
+from honeyhive_async.server._trees import merged_ids
 
 from ._support import Api, local_api, make_event, tree_order
 
@@ -350,3 +351,52 @@ async def test_ids_with_any_character_are_grouped_without_a_500(api: Api) -> Non
     status, _ = await api.post("/events/batch", {"events": [session_event("s\x00")]})
     _, body = await api.export()
     assert (200, ["s\x00"]) == (status, [e["event_id"] for e in body["events"]])
+
+
+class _CountedId(str):
+    """An id that counts the comparisons made with it (a merge must not search a list)."""
+
+    compared = 0
+    __hash__ = str.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        _CountedId.compared += 1
+        return str.__eq__(self, other)
+
+
+def test_merging_children_ids_compares_linearly_many_times() -> None:
+    """20,000 new ids into 20,000 stored: at most a few comparisons per id, not one per pair."""
+    stored = [_CountedId(f"old-{n}") for n in range(20_000)]
+    new = [_CountedId(f"new-{n}") for n in range(20_000)] + stored[:10]
+    _CountedId.compared = 0
+
+    merged = merged_ids(stored, new)
+
+    assert (40_000, True) == (len(merged), _CountedId.compared <= 3 * 40_010)
+
+
+@given(
+    st.lists(st.sampled_from("abcdef"), max_size=8),
+    st.lists(st.sampled_from("abcdefgh"), max_size=8),
+)
+def test_merged_children_ids_keep_order_and_come_once(stored: list[str], new: list[str]) -> None:
+    """The stored ids first, then the new ones they lack, each id once, in order of first sight."""
+    expected: list[str] = []
+    for child in [*stored, *new]:
+        if child not in expected:
+            expected.append(child)
+
+    assert expected == merged_ids(stored, new)
+
+
+async def test_repeated_session_event_gains_the_children_it_lacks(
+    api: Api, server: LocalServer
+) -> None:
+    """A session event sent again with other children_ids keeps the stored ones, adds the rest."""
+    await api.create(**session_event(children_ids=["a", "b", "a"]))
+
+    await api.create(**session_event(children_ids=["c", "b", "d", "c"]))
+
+    stored = await server.store.get("s-1")
+    assert stored is not None
+    assert ["a", "b", "c", "d"] == stored["children_ids"]

@@ -37,7 +37,7 @@ def test_the_documented_example_passes(pytester: pytest.Pytester, mode: str) -> 
     configure(pytester, mode)
     pytester.makepyfile(test_app=EXAMPLE.read_text(encoding="utf-8"))
     result = pytester.runpytest_subprocess()
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
 
 
 def test_the_doc_shows_the_example_file() -> None:

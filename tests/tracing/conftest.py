@@ -50,6 +50,11 @@ class Recorder:
         # Kept as bytes: an error raised here would be swallowed by the sink.
         self.raw.append(event.data)
 
+    def offer_all(self, events: Any) -> list[Any]:
+        for event in events:
+            self.offer(event)
+        return []
+
     def give_up(self, events: Any, reason: str, message: str) -> None:
         self.reported += [(e.event_id, e.data, reason, message) for e in events]
 

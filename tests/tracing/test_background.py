@@ -119,11 +119,18 @@ def test_flush_without_events_reports_nothing(project: str) -> None:
     assert (0, 0) == (report.sent, report.failed)
 
 
-def test_configure_names_a_missing_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No key anywhere: a ValueError that says how to give one, at configure time."""
+def test_configure_names_a_missing_key(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No key anywhere: one WARNING that says how to give one, and tracing passes through."""
     monkeypatch.delenv("HONEYHIVE_API_KEY", raising=False)
-    with pytest.raises(ValueError, match="api_key"):
-        tracing.configure(project="p")
+    monkeypatch.delenv("HH_API_KEY", raising=False)
+    tracer = tracing.configure(project="p")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert [True] == ["api_key" in w for w in warnings], warnings
+    assert (None, 4) == (_state.STATE.default, tool(2))
+    with tracer.session("s") as session:  # the tracer it returns records nothing
+        assert not session.recording
 
 
 def run_script(source: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
