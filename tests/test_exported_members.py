@@ -13,8 +13,9 @@ import pytest
 import honeyhive_async
 import honeyhive_async.testing
 from honeyhive_async import errors, funcs, models, params, tracing
+from honeyhive_async.tracing import web
 
-MODULES = [honeyhive_async, funcs, models, errors, params, honeyhive_async.testing, tracing]
+MODULES = [honeyhive_async, funcs, models, errors, params, honeyhive_async.testing, tracing, web]
 
 
 def is_own(module: types.ModuleType, name: str, value: object) -> bool:

@@ -16,6 +16,7 @@ import pytest
 
 NO_DEPENDENCIES = {"aiohttp", "attr", "attrs", "cattrs", "tenacity", "yarl", "multidict"}
 MODEL_CLIENTS = {"openai", "anthropic", "httpx", "pydantic"}
+WEB_FRAMEWORKS = {"starlette", "fastapi", "flask", "werkzeug", "django", "aiohttp.web"}
 NOT_FOR_A_CALL = {
     "tenacity",
     "cattrs",
@@ -54,7 +55,16 @@ CASES = [
         {"honeyhive_async.tracing"},
         NO_DEPENDENCIES
         | MODEL_CLIENTS
-        | {"asyncio", "concurrent.futures.thread", "dataclasses", "inspect"},
+        | WEB_FRAMEWORKS
+        | {"asyncio", "concurrent.futures.thread", "dataclasses", "inspect"}
+        | {"honeyhive_async.tracing.web"},
+    ),
+    # The web middleware are duck-typed: importing them loads no framework (aiohttp's
+    # exceptions are imported when a handler fails, and aiohttp is then loaded anyway).
+    (
+        "from honeyhive_async.tracing import web",
+        {"honeyhive_async.tracing.web"},
+        NO_DEPENDENCIES | WEB_FRAMEWORKS | {"asyncio"},
     ),
     (
         "from honeyhive_async import tracing\ntracing.wrap_openai(1)\ntracing.wrap_anthropic(1)",

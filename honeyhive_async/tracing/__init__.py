@@ -13,7 +13,8 @@ In a program without a running loop (a script, a notebook, a WSGI app),
 Each traced call is one event; its parent is the span around it, and the
 first traced call outside any session opens a session of its own.
 :func:`wrap_openai` and :func:`wrap_anthropic` record each call of a model
-client as a ``model`` event. Tracing
+client as a ``model`` event; :mod:`.web` has middleware that make each
+request of a web app one session. Tracing
 never raises into the traced code and never waits on the network. See
 ``docs/tracing.md``.
 """
@@ -38,6 +39,7 @@ from ._tracer import Processor, SessionScope, Tracer
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing for it
 if TYPE_CHECKING:
+    from . import web as web
     from ._executor import ContextThreadPoolExecutor
 else:
 
@@ -47,6 +49,10 @@ else:
             from ._executor import ContextThreadPoolExecutor
 
             return ContextThreadPoolExecutor
+        if name == "web":  # the web middleware: tracing.web.X works without importing it first
+            import importlib  # (not "from . import web": that asks this function for it again)
+
+            return importlib.import_module(f"{__name__}.web")
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
