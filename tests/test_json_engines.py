@@ -273,9 +273,11 @@ def test_orjson_writes_the_common_body() -> None:
 @given(
     value=st.recursive(
         st.sampled_from(HOSTILE_VALUES) | st.none() | st.integers() | st.floats() | st.text(),
-        lambda inner: st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(max_size=3), inner)
-        | st.tuples(inner),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.text(max_size=3), inner)
+            | st.tuples(inner)
+        ),
         max_leaves=8,
     ),
     limit=st.sampled_from([40, 1_000, 100_000]),
