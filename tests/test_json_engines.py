@@ -267,3 +267,25 @@ def test_orjson_writes_the_common_body() -> None:
 
     assert engines.orjson_dumps({"a": [1, "é"]}) == b'{"a":[1,"\xc3\xa9"]}'
     assert engines.orjson_dumps({"a": None}) is None  # a null may have been a NaN
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.recursive(
+        st.sampled_from(HOSTILE_VALUES) | st.none() | st.integers() | st.floats() | st.text(),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(st.text(max_size=3), inner)
+            | st.tuples(inner)
+        ),
+        max_leaves=8,
+    ),
+    limit=st.sampled_from([40, 1_000, 100_000]),
+)
+def test_a_traced_value_is_captured_alike_by_both_engines(value: Any, limit: int) -> None:
+    from honeyhive_async.tracing._encode import dumps
+
+    # As JSON values: the two write some floats differently (``1e-08``, ``1e-8``).
+    outcomes = [under(engine, lambda: json.loads(dumps(value, limit))) for engine in ENGINES]
+
+    assert outcomes[0] == outcomes[1]

@@ -29,7 +29,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .._utils import make_json_encoder
+from .._utils import make_json_encoder, orjson_dumps
 
 __all__ = [
     "CAPTURE_DEPTH",
@@ -295,7 +295,11 @@ def _text_within(text: str, depth: int) -> bool:
 
 
 def fast(value: Any, limit: int) -> str | None:
-    """*value*'s JSON in one call of the C encoder, or ``None`` when the slow path must bound it.
+    """*value*'s JSON in one encoder call, or ``None`` when the slow path must bound it.
+
+    Plain JSON data goes to orjson where the ``speed`` extra is installed
+    (:func:`.._utils.orjson_dumps`, which hands back whatever it would write
+    differently), everything else to json's C encoder with the stand-ins.
 
     ``None`` for a value over *limit* characters or deeper than
     :data:`CAPTURE_DEPTH` (found before it is encoded, or, for objects that
@@ -305,6 +309,11 @@ def fast(value: Any, limit: int) -> str | None:
     left, odd = _measure(value, limit, CAPTURE_DEPTH)
     if left < 0:
         return None
+    if not odd:  # plain JSON types: orjson writes them as json does, where it is installed
+        data = orjson_dumps(value)
+        if data is not None:
+            text = data.decode()
+            return text if len(text) <= limit else None
     try:
         text = _bounded(value, left) if odd else encode(value)
     except Exception:  # _Over, a cycle, NaN, a key JSON cannot carry, a mapping that raised
