@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -33,8 +32,9 @@ _UNRESOLVED: Any = object()
 _orjson: Any = _UNRESOLVED
 """The orjson module, ``None`` where it is missing or switched off; looked up on first use."""
 _OPTIONS = 0
-_WIDE_DIGITS = re.compile(rb"[0-9]{19}")
-"""A run of digits that may be an integer orjson reads as a float (beyond 64 bits)."""
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN_ZEROS = b"0" * 19
+"""A run of 19 digits (after :data:`_DIGITS_TO_ZERO`): maybe an integer orjson reads as a float."""
 
 
 def _resolve() -> Any:
@@ -113,7 +113,7 @@ def load_json(raw: bytes) -> Any:
     or ``RecursionError`` as ``json.loads`` does.
     """
     loads = _resolve() if _orjson is _UNRESOLVED else _orjson
-    if loads is not None and _WIDE_DIGITS.search(raw) is None:
+    if loads is not None and _NINETEEN_ZEROS not in raw.translate(_DIGITS_TO_ZERO):
         try:
             return loads.loads(raw)
         except Exception:  # orjson.JSONDecodeError: the standard library says what is wrong
