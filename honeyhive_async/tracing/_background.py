@@ -29,6 +29,7 @@ from . import _processes
 from ._delivery import DEFAULT_MAX_PENDING, LoopSink
 from ._encode import DEFAULT_MAX_VALUE_CHARS
 from ._state import ENABLED_ENV, STATE, log, set_default
+from ._tally import Tally, report_earlier
 from ._tracer import Processor, Tracer
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class ThreadSink(LoopSink):
         self._failure: str | None = None
         self._final: DeliveryReport | None = None
         self._each_session: bool | None = None  # deliver each session as it ends (a worker)
+        self._tally: Tally | None = None  # a forked child's own is made when it starts
 
     def started(self) -> None:
         if not self._opening and self._final is None:
@@ -92,7 +94,24 @@ class ThreadSink(LoopSink):
             )
         else:
             self.attach(batcher, asyncio.get_running_loop())
+            self._tally = Tally.open()
+            report_earlier()
+            self._count()
         self._attached.set()
+
+    def _count(self) -> None:
+        """On the loop, a few times a second: the tally of what waits (see :mod:`._tally`)."""
+        tally, batcher, loop = self._tally, self.batcher, self.loop
+        if tally is None or batcher is None or loop is None or self._final is not None:
+            return
+        tally.set(len(self.pending) + batcher.queued)
+        loop.call_later(_TALLY_EVERY, self._count)
+
+    def settled(self) -> None:
+        """Everything traced was delivered or reported: no tally is left for the next process."""
+        tally, self._tally = self._tally, None
+        if tally is not None:
+            tally.close()
 
     def _ready(self, timeout: float) -> bool:
         """Wait (bounded) until delivery runs; ``False`` if it never started or failed."""
@@ -126,6 +145,7 @@ class ThreadSink(LoopSink):
             self._final = self._nothing(DeliveryReport)
             return self._final
         self._final = self._by(deadline, lambda b: self._close(b, _left(deadline)))
+        self.settled()  # what was not delivered is in the report, and said at exit
         return self._final
 
     def session_ended(self) -> None:
@@ -207,6 +227,9 @@ def _left(deadline: float) -> float:
 _GRACE = 0.25
 """Seconds past a deadline the delivery loop has to hand its report over (then: not waited for)."""
 
+_TALLY_EVERY = 0.2
+"""Seconds between two rewrites of the tally of waiting events."""
+
 _SINKS: weakref.WeakSet[ThreadSink] = weakref.WeakSet()
 _exit_timeout = 5.0
 
@@ -232,6 +255,7 @@ def _drain(when: str) -> None:
             waiting = len(sink.pending) + (sink.batcher.queued if sink.batcher is not None else 0)
             if waiting:
                 log.warning("tracing: exit_timeout=0: %d events were not delivered", waiting)
+            sink.settled()
             return
         report = sink.shutdown(_exit_timeout)
         if not report.ok:
