@@ -94,10 +94,11 @@ class ThreadSink(LoopSink):
             )
         else:
             self.attach(batcher, asyncio.get_running_loop())
+        self._attached.set()
+        if self.batcher is not None:  # after delivery runs: nothing waits on this
             self._tally = Tally.open()
             report_earlier()
             self._count()
-        self._attached.set()
 
     def _count(self) -> None:
         """On the loop, a few times a second: the tally of what waits (see :mod:`._tally`)."""

@@ -13,8 +13,8 @@ events traced in the last fraction of a second before the end may be
 missing from it, and events in a batch the server stored just before may
 be in it.
 
-The files live in ``honeyhive_async-<uid>/`` under the temporary
-directory, created for their owner only; they hold two numbers and no
+The files live in ``honeyhive_async-<uid>/`` under ``$TMPDIR`` (else
+``/tmp``), created for their owner only (POSIX only); they hold two numbers and no
 event data. Nothing here raises: a tally that cannot be kept is not kept.
 """
 
@@ -33,10 +33,9 @@ log = logging.getLogger("honeyhive_async.tracing")
 
 
 def _directory() -> str:
-    import tempfile  # only once delivery starts: it is not a cheap import
-
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    path = os.path.join(tempfile.gettempdir(), f"honeyhive_async-{uid}")
+    # $TMPDIR or /tmp, as tempfile finds it on POSIX (without importing tempfile).
+    root = os.environ.get("TMPDIR") or "/tmp"
+    path = os.path.join(root, f"honeyhive_async-{os.getuid()}")
     os.makedirs(path, mode=0o700, exist_ok=True)
     return path
 

@@ -43,6 +43,10 @@ _OPTIONAL = tuple(name for name in ENRICH_FIELDS if name not in ("inputs", "outp
 _LABELS: dict[tuple[str, str], str] = {}
 
 
+_NO_CONFIG = '{"config":{},"outputs":'
+"""How a finished span's captured fields begin when it has outputs and no config."""
+
+
 def _label(name: str, event_type: str) -> str:
     """``,"event_name":...,"event_type":...`` of an event, made once per name and type."""
     label = _LABELS.get((name, event_type))
@@ -256,6 +260,10 @@ class Tracer:
         whole = _encode_whole(fields, self.max_value_chars) if len(fields) > 1 else None
         if whole is not None:
             captured = whole[1:-1]
+            if len(fields) == 2 and "outputs" in fields and whole.startswith(_NO_CONFIG):
+                # Kept for the session this span may be the root of (adopt_root): its
+                # outputs are the same, and are not encoded twice.
+                node.outputs_json = whole[len(_NO_CONFIG) : -1]
         elif len(fields) == 1 and not node.config:
             captured = '"config":{}'
         else:

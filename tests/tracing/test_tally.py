@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
@@ -29,7 +28,6 @@ POSIX = pytest.mark.skipif(os.name != "posix", reason="pids are checked with os.
 def tmpdir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A temporary directory of the test's own, for this process and its children."""
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     return tmp_path
 
 
@@ -117,8 +115,8 @@ APP = """
     for n in range(int(sys.argv[2])):
         step(n)
     # Until the tally holds every event (the server is down: they all wait).
-    import struct, tempfile
-    folder = os.path.join(tempfile.gettempdir(), f"honeyhive_async-{os.getuid()}")
+    import struct
+    folder = os.path.join(os.environ["TMPDIR"], f"honeyhive_async-{os.getuid()}")
     path = os.path.join(folder, f"{os.getpid()}.tally")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
