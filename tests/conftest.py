@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -42,6 +44,16 @@ if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).paramet
 settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+# Tracing keeps a tally of undelivered events under $TMPDIR, which the next process that
+# delivers reports (tracing/_tally.py): the suite's processes share a directory of their
+# own, so that nothing a test run leaves behind is reported by another run, or by the
+# user's apps.
+# (tests/tracing/conftest.py gives each tracing test a directory of its own as well.)
+_TALLIES = os.path.join(os.environ.get("TMPDIR") or "/tmp", f"honeyhive-async-tests-{os.getpid()}")
+os.makedirs(_TALLIES, mode=0o700, exist_ok=True)
+os.environ["TMPDIR"] = _TALLIES
+atexit.register(shutil.rmtree, _TALLIES, True)
 
 API_KEY = "hh-test-secret-0123456789"
 SERVER = "https://hh.test"

@@ -102,11 +102,17 @@ class ThreadSink(LoopSink):
 
     def _count(self) -> None:
         """On the loop, a few times a second: the tally of what waits (see :mod:`._tally`)."""
-        tally, batcher, loop = self._tally, self.batcher, self.loop
-        if tally is None or batcher is None or loop is None or self._final is not None:
-            return
+        loop = self.loop
+        if self._recount() and loop is not None:
+            loop.call_later(_TALLY_EVERY, self._count)
+
+    def _recount(self) -> bool:
+        """Write what waits into the tally (any thread); whether a tally is kept."""
+        tally, batcher = self._tally, self.batcher
+        if tally is None or batcher is None or self._final is not None:
+            return False
         tally.set(len(self.pending) + batcher.queued)
-        loop.call_later(_TALLY_EVERY, self._count)
+        return True
 
     def settled(self) -> None:
         """Everything traced was delivered or reported: no tally is left for the next process."""
@@ -130,7 +136,9 @@ class ThreadSink(LoopSink):
         deadline = time.monotonic() + timeout
         if not self._ready(timeout):
             return self._nothing(DeliveryReport)
-        return self._by(deadline, lambda batcher: batcher.flush(_left(deadline)))
+        report = self._by(deadline, lambda batcher: batcher.flush(_left(deadline)))
+        self._recount()  # a worker may now end at once (os._exit): the tally says what waits
+        return report
 
     def shutdown(self, timeout: float) -> DeliveryReport:
         """Drain within *timeout* seconds, close the batcher and the core."""

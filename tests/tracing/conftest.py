@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,8 +116,14 @@ async def run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every test starts and ends with no tracer, tracing on and fresh log limits."""
+def clean_state(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Every test starts and ends with no tracer, tracing on and fresh log limits.
+
+    And a temporary directory of its own, for it and its subprocesses: a
+    process a test ends the hard way leaves a tally of undelivered events
+    there (tracing/_tally.py), which no other test's processes then report.
+    """
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     _state.set_default(None)
     tracing.enable()
     monkeypatch.setattr(_state.STATE, "idle_logged", False)
