@@ -6,6 +6,32 @@ import socket
 from typing import Any
 
 
+class StubBatcher:
+    """Stands in for an ``EventBatcher`` under a tracer: counts the events, sends nothing.
+
+    The tracer's sink needs only the batcher's intake (``EventBatcher.intake``),
+    which is the stub itself; a dropped event is a failed benchmark.
+    """
+
+    closed = False
+
+    def __init__(self) -> None:
+        self.events = 0
+
+    @property
+    def intake(self) -> StubBatcher:
+        return self
+
+    def offer(self, event: Any) -> None:
+        self.events += 1
+
+    def give_up(self, *args: Any) -> None:
+        raise AssertionError(f"an event was dropped: {args}")
+
+    def count_dropped(self, count: int = 1) -> None:
+        raise AssertionError(f"{count} events were dropped")
+
+
 def make_event(n: int = 0, *, with_id: bool = True) -> dict[str, Any]:
     """A realistic model-call event (about 500 bytes of JSON), built afresh each call.
 

@@ -21,26 +21,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _common import StubBatcher
+
 from honeyhive_async import tracing
-
-
-class _Intake:
-    """Stands in for an EventBatcher: takes every event and drops it."""
-
-    closed = False
-
-    @property
-    def intake(self) -> _Intake:
-        return self
-
-    def offer(self, event: Any) -> None:
-        pass
-
-    def give_up(self, events: Any, reason: str, message: str) -> None:
-        pass
-
-    def count_dropped(self, count: int = 1) -> None:
-        pass
 
 
 def bare(value: Any) -> None:
@@ -69,7 +52,7 @@ def added_ms(value: Any, rounds: int) -> float:
 
 
 async def main(rounds: int) -> None:
-    tracer = tracing.Tracer(_Intake(), project="bench")  # type: ignore[arg-type]
+    tracer = tracing.Tracer(StubBatcher(), project="bench")  # type: ignore[arg-type]
     try:
         # Each huge value beside a value of its kind about the size a field keeps.
         pairs = {

@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from _common import free_port
+from _common import StubBatcher, free_port
 
 MESSAGES = [
     {"role": "system", "content": "Answer from the context: Paris is the capital of France."},
@@ -135,29 +135,6 @@ def fake_api() -> Iterator[str]:
 
 
 # -- the measurement -------------------------------------------------------------------------
-
-
-class StubBatcher:
-    """Takes the tracer's encoded events and keeps only their count."""
-
-    closed = False
-
-    def __init__(self) -> None:
-        self.events = 0
-
-    @property
-    def intake(self) -> StubBatcher:
-        """The batcher's intake (``EventBatcher.intake``): the stub itself."""
-        return self
-
-    def offer(self, event: Any) -> None:
-        self.events += 1
-
-    def give_up(self, *args: Any) -> None:
-        raise AssertionError(f"an event was dropped: {args}")
-
-    def count_dropped(self, count: int = 1) -> None:
-        raise AssertionError(f"{count} events were dropped")
 
 
 def interleaved(bare: Callable[[], None], wrapped: Callable[[], None], n: int) -> float:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _common import StubBatcher
 from flask import Flask
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -32,25 +33,6 @@ from starlette.routing import Route
 
 from honeyhive_async import tracing
 from honeyhive_async.tracing.web import ASGIMiddleware, WSGIMiddleware
-
-
-class StubBatcher:
-    """Takes the tracer's events and drops them (the tracer's sink needs only its intake)."""
-
-    closed = False
-
-    @property
-    def intake(self) -> StubBatcher:
-        return self
-
-    def offer(self, event: Any) -> None:
-        pass
-
-    def give_up(self, events: Any, reason: str, message: str) -> None:
-        pass
-
-    def count_dropped(self, count: int = 1) -> None:
-        pass
 
 
 async def item(request: Request) -> JSONResponse:
