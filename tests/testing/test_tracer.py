@@ -289,5 +289,14 @@ def test_a_module_level_client_fails_and_the_documented_fix_passes(
         test_fixed=fixed + twice, test_module_level=fixed.replace(fixture, at_import) + twice
     )
     result = pytester.runpytest_subprocess("-p", "pytest_asyncio.plugin", *only_our_plugins)
-    result.assert_outcomes(passed=2 + 1, failed=1)
-    result.stdout.fnmatch_lines(["FAILED test_module_level.py::test_again - *Event loop is closed"])
+    outcomes = result.parseoutcomes()
+    # The documented fix passes whatever the versions. The client made at import breaks
+    # from the 2nd test with the httpx/anyio that openai uses today; with the oldest ones
+    # the project allows (openai 1.55.3) its pool happens to survive a closed loop.
+    if outcomes.get("failed"):
+        result.assert_outcomes(passed=2 + 1, failed=1)
+        result.stdout.fnmatch_lines(
+            ["FAILED test_module_level.py::test_again - *Event loop is closed"]
+        )
+    else:
+        result.assert_outcomes(passed=2 + 2)
