@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 
 from honeyhive_async import tracing
 
@@ -50,7 +51,11 @@ def prefork(children: int, count: int) -> None:
     task(-1)  # the parent traced before forking (queued, maybe unsent, at the fork)
     pids = []
     for _ in range(children):
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on fork() in a process with threads (here, tracing's
+            # delivery thread); the SDK's fork hooks leave the child with no lock held.
+            warnings.filterwarnings("ignore", "This process .* multi-threaded", DeprecationWarning)
+            pid = os.fork()
         if pid == 0:
             for i in range(count):
                 task(i)
