@@ -111,7 +111,7 @@ class ThreadSink(LoopSink):
         tally, batcher = self._tally, self.batcher
         if tally is None or batcher is None or self._final is not None:
             return False
-        tally.set(len(self.pending) + batcher.queued)
+        tally.set(self._held())
         return True
 
     def settled(self) -> None:
@@ -189,13 +189,22 @@ class ThreadSink(LoopSink):
         from .._batching import DeliveryReport
 
         loop = shared_loop().wait_ready()
+        batcher = self.batcher
+        held, sent = self._held(), 0 if batcher is None else batcher.sent
         try:
             return call_in_loop(loop, lambda: self.call(work), _left(deadline) + _GRACE)
         except TimeoutError:
-            batcher = self.batcher
-            waiting = len(self.pending) + (0 if batcher is None else batcher.queued)
+            # What is held now, or, if the late work already took events out of the queue
+            # (into a report that comes too late), what was held less what was sent since.
+            acknowledged = 0 if batcher is None else max(0, batcher.sent - sent)
+            waiting = max(self._held(), held - acknowledged)
             log.warning("tracing: delivery did not answer by the deadline (%d events)", waiting)
             return DeliveryReport(omitted=waiting)
+
+    def _held(self) -> int:
+        """Events traced and not yet acknowledged or reported (read from any thread)."""
+        batcher = self.batcher
+        return len(self.pending) + (0 if batcher is None else batcher.queued)
 
     async def _close(self, batcher: EventBatcher, timeout: float) -> DeliveryReport:
         report = await batcher.aclose(timeout)
