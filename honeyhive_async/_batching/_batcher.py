@@ -224,6 +224,11 @@ class EventBatcher(AsyncClosing):
         return self._queued
 
     @property
+    def failed(self) -> int:
+        """Events given up since the last report (its ``failed``, so far)."""
+        return self._reported + self._omitted
+
+    @property
     def sent(self) -> int:
         """Events the server acknowledged since the last report (its ``sent``, so far)."""
         return self._sent

@@ -111,7 +111,7 @@ class ThreadSink(LoopSink):
         tally, batcher = self._tally, self.batcher
         if tally is None or batcher is None or self._final is not None:
             return False
-        tally.set(self._held())
+        tally.set(len(self.pending) + batcher.queued)
         return True
 
     def settled(self) -> None:
@@ -202,9 +202,13 @@ class ThreadSink(LoopSink):
             return DeliveryReport(omitted=waiting)
 
     def _held(self) -> int:
-        """Events traced and not yet acknowledged or reported (read from any thread)."""
+        """Events traced and not yet acknowledged or reported (read from any thread).
+
+        Given-up events the batcher has not yet handed over in a report count
+        too: a report that comes too late is not read.
+        """
         batcher = self.batcher
-        return len(self.pending) + (0 if batcher is None else batcher.queued)
+        return len(self.pending) + (0 if batcher is None else batcher.queued + batcher.failed)
 
     async def _close(self, batcher: EventBatcher, timeout: float) -> DeliveryReport:
         report = await batcher.aclose(timeout)
