@@ -97,4 +97,7 @@ def test_flush_and_shutdown_hold_their_timeout(call: str, timeout: float) -> Non
     figures = json.loads(out.splitlines()[-1])
     assert (True, 0) == (figures["took"] <= timeout * 1.1 + 0.5, figures["sent"]), figures
     if call == "shutdown":
-        assert 100_000 == figures["failed"], figures
+        # When the loop answers after the deadline, the count is read from this thread
+        # while the loop moves a batch (100 events) from "queued" to "given up": it can
+        # be off by that one batch, never more.
+        assert abs(100_000 - figures["failed"]) <= 100, figures
