@@ -16,7 +16,7 @@ from honeyhive_async import _rules, models
 from honeyhive_async._codec import _converter
 from honeyhive_async._codec import _json as _json_checks
 from honeyhive_async.funcs.events_iter_events import MAX_PAGE_SIZE
-from honeyhive_async.server import _openapi, _query, _validate
+from honeyhive_async.server import _query, _schemas, _validate
 
 T = _rules.MAX_TIME_MS
 
@@ -182,7 +182,7 @@ def test_the_event_fields_agree_everywhere() -> None:
 
 def test_the_limits_agree_everywhere() -> None:
     """One limit on a page and on nesting, used by the server, its schema and the client."""
-    assert _rules.MAX_LIMIT == _openapi.MAX_LIMIT == MAX_PAGE_SIZE
+    assert _rules.MAX_LIMIT == _schemas.MAX_LIMIT == MAX_PAGE_SIZE
     assert _rules.MAX_DEPTH == _validate.MAX_DEPTH
     assert _rules.OPERATORS_BY_TYPE is _query.OPERATORS_BY_TYPE
     assert _rules.NEGATIONS is _query.NEGATIONS
@@ -191,7 +191,7 @@ def test_the_limits_agree_everywhere() -> None:
 @pytest.mark.parametrize("name", sorted(_rules.FIELD_RULES))
 def test_the_server_schemas_do_not_contradict_the_rules(name: str) -> None:
     """Where a schema states a minimum, maximum or non-empty string, the rules say the same."""
-    schema = _openapi.SCHEMAS[name]["properties"]
+    schema = _schemas.SCHEMAS[name]["properties"]
     rules = _rules.FIELD_RULES[name]
     for field, spec in schema.items():
         rule = rules.get(field)

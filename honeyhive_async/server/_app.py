@@ -20,8 +20,9 @@ from .. import __version__
 from ._events import build_event, check_session_event, model_event_request, now_ms, plan_batch
 from ._faults import FaultConfig, FaultInjector, fault_middleware
 from ._ingest import otlp_traces, session_start
-from ._openapi import SCHEMAS, openapi_document
+from ._openapi import openapi_document
 from ._query import compile_query
+from ._schemas import SCHEMAS
 from ._store import EventStore
 from ._validate import Invalid, check, read_json, without_items, write_json
 from ._viewer import OPEN_ROUTES, guard, register

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from .._fields import SESSION_FIELDS
 from ._events import build_event, now_ms
-from ._openapi import SCHEMAS
+from ._schemas import SCHEMAS
 from ._store import EventStore
 from ._validate import check, read_json, write_json
 

@@ -13,16 +13,9 @@ from typing import Any
 
 from .. import __version__
 from ._fields import OBJ, Schema
-from ._schemas import EVENT_TYPES, FILTER_OPERATORS, FILTER_TYPES, MAX_LIMIT, SCHEMAS, ref
+from ._schemas import SCHEMAS, ref
 
-__all__ = [
-    "EVENT_TYPES",
-    "FILTER_OPERATORS",
-    "FILTER_TYPES",
-    "MAX_LIMIT",
-    "SCHEMAS",
-    "openapi_document",
-]
+__all__ = ["openapi_document"]
 
 
 def _json(schema: Schema) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from .. import _rules
 from .._codec import depth_within, finite_issue, is_text, unicode_issue
 from .._rules import MAX_DEPTH
-from ._openapi import SCHEMAS
+from ._schemas import SCHEMAS
 
 __all__ = [
     "MAX_DEPTH",

@@ -111,7 +111,7 @@ class ThreadSink(LoopSink):
         tally, batcher = self._tally, self.batcher
         if tally is None or batcher is None or self._final is not None:
             return False
-        tally.set(len(self.pending) + batcher.queued)
+        tally.set(self.waiting())
         return True
 
     def settled(self) -> None:
@@ -201,14 +201,16 @@ class ThreadSink(LoopSink):
             log.warning("tracing: delivery did not answer by the deadline (%d events)", waiting)
             return DeliveryReport(omitted=waiting)
 
-    def _held(self) -> int:
-        """Events traced and not yet acknowledged or reported (read from any thread).
-
-        Given-up events the batcher has not yet handed over in a report count
-        too: a report that comes too late is not read.
-        """
+    def waiting(self) -> int:
+        """Events traced and not yet acknowledged or given up (read from any thread)."""
         batcher = self.batcher
-        return len(self.pending) + (0 if batcher is None else batcher.queued + batcher.failed)
+        return len(self.pending) + (0 if batcher is None else batcher.queued)
+
+    def _held(self) -> int:
+        """:meth:`waiting`, and the events given up but not yet in a report (a report that
+        comes too late is not read)."""
+        batcher = self.batcher
+        return self.waiting() + (0 if batcher is None else batcher.failed)
 
     async def _close(self, batcher: EventBatcher, timeout: float) -> DeliveryReport:
         report = await batcher.aclose(timeout)
@@ -274,7 +276,7 @@ def _drain(when: str) -> None:
         if sink is None or (not sink._opening and not sink.pending):
             return  # nothing was traced: nothing to deliver (and nothing to import for it)
         if _exit_timeout <= 0:
-            waiting = len(sink.pending) + (sink.batcher.queued if sink.batcher is not None else 0)
+            waiting = sink.waiting()
             if waiting:
                 log.warning("tracing: exit_timeout=0: %d events were not delivered", waiting)
             sink.settled()

@@ -37,7 +37,6 @@ __all__ = [
     "dumps",
     "encode",
     "fits",
-    "may_hold_wide_int",
     "narrow_ints",
 ]
 
@@ -50,8 +49,6 @@ CAPTURE_DEPTH = 32
 _MAX_REPR = 1_000
 _ROOM = 48  # what a cut walk keeps free for the note that says what it left out
 _WIDE_INT = 2**63  # the service stores 64-bit integers; wider ones travel as text
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_NINETEEN_ZEROS = b"0" * 19
 _SCALARS = frozenset({int, float, bool, type(None)})
 _CONTAINERS = frozenset({dict, list, tuple})
 _NUMBERS = frozenset({int, float, bool})
@@ -59,17 +56,6 @@ _NUMBERS = frozenset({int, float, bool})
 
 class _Over(Exception):
     """A value is over its budget: the fast path gives up (never leaves this module)."""
-
-
-def may_hold_wide_int(data: bytes) -> bool:
-    """Whether encoded JSON *data* has a run of 19 digits: maybe an integer wider than 64 bits.
-
-    Checked once per event on its final bytes (a float's repr never has 19
-    digits in a row; an id or a time neither), where a byte table makes it
-    cheap; a string of digits sets it off too, and then :func:`narrow_ints`
-    finds no integer to change.
-    """
-    return _NINETEEN_ZEROS in data.translate(_DIGITS_TO_ZERO)
 
 
 def narrow_ints(data: bytes) -> bytes | None:

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._fields import ENRICH_FIELDS
+from .._utils import may_hold_wide_int
 from ._encode import (
     DEFAULT_MAX_VALUE_CHARS,
     dumps,
     encode,
     fast,
-    may_hold_wide_int,
     narrow_ints,
 )
 from ._errors import STACKTRACE, bounded_trace, cut, describe, name_of, stacktrace, type_name
