@@ -248,6 +248,7 @@ class LoopThread:
     def _main(self) -> None:
         import asyncio
 
+        _leave_signals_to_the_main_thread()
         loop = asyncio.new_event_loop()
         try:
             _load_modules()
@@ -264,6 +265,20 @@ class LoopThread:
             loop.call_soon(callback)
         self._ready.set()
         loop.run_forever()
+
+
+def _leave_signals_to_the_main_thread() -> None:
+    """Block SIGTERM and SIGINT in this (background) thread, so the kernel hands them to another.
+
+    Python runs signal handlers in the main thread only, and a main thread
+    blocked in a lock (a pool's worker waiting for a task) wakes for a signal
+    only if the signal is delivered to it: delivered here instead, a SIGTERM
+    handler (tracing's drain) would never run, and the process never end.
+    """
+    import signal
+
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
 
 
 _SHARED = LoopThread()

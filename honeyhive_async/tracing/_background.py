@@ -255,11 +255,15 @@ _TALLY_EVERY = 0.2
 """Seconds between two rewrites of the tally of waiting events."""
 
 _SINKS: weakref.WeakSet[ThreadSink] = weakref.WeakSet()
+_draining = False
+"""Whether this process drains right now (at exit or on SIGTERM)."""
 _exit_timeout = 5.0
 
 
 def _after_fork_in_child() -> None:
     # The child never sends what the parent queued, and starts its own delivery.
+    global _draining
+    _draining = False
     for sink in list(_SINKS):
         sink.pending.reset()
         sink.unreported = 0
@@ -269,32 +273,44 @@ def _after_fork_in_child() -> None:
 after_fork(_after_fork_in_child)
 
 
-def _drain(when: str) -> None:
-    """Deliver what waits within ``exit_timeout`` (at exit, on SIGTERM); never raises."""
+def _drain(when: str) -> bool:
+    """Deliver what waits within ``exit_timeout`` (at exit, on SIGTERM); never raises.
+
+    ``False``, doing nothing, when a drain is under way already: SIGTERM
+    came while the exit drain ran (a pool terminating its workers as they
+    end), in the same thread, which must not wait on the locks it holds.
+    """
+    global _draining
+    if _draining:
+        return False
+    _draining = True
     try:
         sink = _configured()
         if sink is None or (not sink._opening and not sink.pending):
-            return  # nothing was traced: nothing to deliver (and nothing to import for it)
+            return True  # nothing was traced: nothing to deliver (nothing to import for it)
         if _exit_timeout <= 0:
             waiting = sink.waiting()
             if waiting:
                 log.warning("tracing: exit_timeout=0: %d events were not delivered", waiting)
             sink.settled()
-            return
+            return True
         report = sink.shutdown(_exit_timeout)
         if not report.ok:
             where = f"; see {report.dead_letter}" if report.dead_letter else ""
             log.warning("tracing: %d events were not delivered %s%s", report.failed, when, where)
     except Exception:  # the process is ending: say so, never raise out of its exit
         log.exception("tracing: delivering %s failed", when)
+    finally:
+        _draining = False
+    return True
 
 
 def _at_exit() -> None:
     _drain("at exit")
 
 
-def _on_sigterm() -> None:
-    _drain("on SIGTERM")
+def _on_sigterm() -> bool:
+    return _drain("on SIGTERM")
 
 
 _registered = False

@@ -85,14 +85,20 @@ def release_sigterm() -> None:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
-    """Drain (once), then end the process by the signal, as the default handler would have."""
+    """Drain (once), then end the process by the signal, as the default handler would have.
+
+    When the signal interrupts the drain at exit, that drain is left to
+    finish and end the process (a pool terminating workers that are ending).
+    """
     global _draining
     import signal
 
     if not _draining and _drain is not None:
         _draining = True
         try:
-            _drain()
+            if _drain() is False:  # the exit drain runs (this handler interrupted it): it
+                _draining = False  # ends the process, within exit_timeout, once it is done
+                return
         except BaseException:  # a second signal, a bug: the process still ends by the signal
             log.exception("tracing: draining on SIGTERM failed")
     signal.signal(signum, signal.SIG_DFL)

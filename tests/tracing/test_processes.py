@@ -161,3 +161,40 @@ def test_sigterm_drain_time_is_bounded_by_exit_timeout(tmp_path: Path) -> None:
     assert -signal.SIGTERM == status
     assert time.monotonic() - started < 5  # 0.5 s of draining, then the signal
     assert "were not delivered on SIGTERM" in err
+
+
+def test_a_drain_under_way_is_not_entered_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM during the exit drain (a pool terminating an ending worker) must not wait
+    on the locks the interrupted drain holds in the same thread: it returns at once."""
+    from honeyhive_async.tracing import _background
+
+    monkeypatch.setattr(_background, "_draining", True)
+
+    assert _background._on_sigterm() is False
+
+
+@POSIX
+def test_sigterm_during_the_exit_drain_leaves_it_to_end_the_process() -> None:
+    """Tracing's handler returns (no kill) when the drain it would run is under way."""
+    code = (
+        "from honeyhive_async.tracing import _processes\n"
+        "_processes._drain = lambda: False\n"
+        "_processes._on_sigterm(15, None)\n"
+        "print('survived')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+    assert (0, "survived\n") == (done.returncode, done.stdout), done.stderr
+
+
+@POSIX
+def test_the_delivery_thread_leaves_sigterm_to_the_main_thread() -> None:
+    """A handler runs only in the main thread: the loop thread blocks SIGTERM and SIGINT."""
+    from honeyhive_async._sync import call_in_loop, shared_loop
+
+    async def blocked() -> set[int]:
+        return set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+    mask = call_in_loop(shared_loop().wait_ready(), blocked)
+
+    assert {signal.SIGTERM, signal.SIGINT} <= mask
